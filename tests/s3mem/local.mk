@@ -1,0 +1,1 @@
+# placeholder until s3mem lands

@@ -1,0 +1,1 @@
+# tools/local.mk: the programs, and their shared front-end helpers

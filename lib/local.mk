@@ -4,8 +4,14 @@ lib_libs3gc_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS) $(EXPAT_CFLA
 lib_libs3gc_a_SOURCES = \
 	lib/err.c lib/err.h \
 	lib/buf.c lib/buf.h \
-	lib/log.c lib/log.h
+	lib/log.c lib/log.h \
+	lib/http.c lib/http.h \
+	lib/xml.c lib/xml.h \
+	lib/s3.c lib/s3.h \
+	lib/s3list.c lib/s3list.h \
+	lib/keyspace.c lib/keyspace.h
 include lib/sign.mk
 
 # What a program linking libs3gc needs.
 S3GC_LIBS = lib/libs3gc.a $(CURL_LIBS) $(EXPAT_LIBS) $(CRYPTO_LIBS) $(PTHREAD_LIBS)
+include lib/records.mk

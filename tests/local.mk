@@ -10,3 +10,17 @@ AM_TESTS_ENVIRONMENT = \
 
 EXTRA_DIST += tests/unit/tap.h
 include tests/unit/sign.mk
+include tests/unit/records.mk
+
+# Helpers the shell tests run.
+check_PROGRAMS += tests/tools/rec-keys
+tests_tools_rec_keys_LDADD = $(S3GC_LIBS)
+EXTRA_DIST += tests/lib.sh
+TESTS += tests/cli/list-usage.sh tests/cli/list-faults.sh tests/cli/list-s3rver.sh
+EXTRA_DIST += tests/cli/list-usage.sh tests/cli/list-faults.sh tests/cli/list-s3rver.sh
+
+# Unit tests of the S3 client's parts.
+check_PROGRAMS += tests/unit/t-xml tests/unit/t-keyspace
+TESTS += tests/unit/t-xml tests/unit/t-keyspace
+tests_unit_t_xml_LDADD = $(S3GC_LIBS)
+tests_unit_t_keyspace_LDADD = $(S3GC_LIBS)

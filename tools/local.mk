@@ -1,1 +1,11 @@
 # tools/local.mk: the programs, and their shared front-end helpers
+bin_PROGRAMS += tools/s3gc-list
+
+# Front-end helpers shared by every program (messages, exits, stdout check).
+noinst_LIBRARIES += tools/libfe.a
+tools_libfe_a_SOURCES = tools/fe.c tools/fe.h
+
+TOOL_LIBS = tools/libfe.a $(S3GC_LIBS)
+
+tools_s3gc_list_SOURCES = tools/s3gc-list.c
+tools_s3gc_list_LDADD = $(TOOL_LIBS)

@@ -1,0 +1,118 @@
+/* fe.c: the shared front end of the s3gc programs. */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fe.h"
+#include "log.h"
+
+const char *fe_progname = "s3gc";
+
+static void sink(enum log_level level, const char *msg, void *arg)
+{
+	static const char *const tag[] = { "error: ", "warning: ", "", "debug: " };
+
+	(void)arg;
+	fprintf(stderr, "%s: %s%s\n", fe_progname, tag[level], msg);
+}
+
+static void close_stdout(void)
+{
+	int bad = ferror(stdout);
+
+	if (fclose(stdout) != 0 || bad) {
+		/* EPIPE means the reader left on purpose (head, grep -q). */
+		if (errno == EPIPE)
+			_exit(141);
+		fprintf(stderr, "%s: write error: %s\n", fe_progname,
+			bad && !errno ? "stdout" : strerror(errno));
+		_exit(74);
+	}
+}
+
+void fe_init(const char *argv0)
+{
+	const char *slash = strrchr(argv0, '/');
+
+	fe_progname = slash ? slash + 1 : argv0;
+	log_set_sink(sink, NULL);
+	log_set_level(LOG_WARN);
+	atexit(close_stdout);
+}
+
+void fe_verbose(void)
+{
+	if (log_get_level() < LOG_DEBUG)
+		log_set_level(log_get_level() + 1);
+}
+
+void fe_quiet(void)
+{
+	log_set_level(LOG_ERROR);
+}
+
+void fe_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", fe_progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void fe_die(const struct s3gc_err *e)
+{
+	fe_warn("%s", e->msg[0] ? e->msg : "unknown error");
+	fflush(stdout);
+	exit(err_exit_code(e->cls));
+}
+
+void fe_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", fe_progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n", fe_progname);
+	exit(64);
+}
+
+int fe_int_arg(const char *opt, const char *s, int lo, int hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		fe_usage_error("bad value '%s' for %s: expected a number from %d to %d",
+			       s, opt, lo, hi);
+	return (int)v;
+}
+
+void fe_conf_load(struct conf *c, const char *path)
+{
+	struct s3gc_err e;
+
+	if (conf_init(c, &e) < 0 || conf_load(c, path, &e) < 0)
+		fe_die(&e);
+}
+
+void fe_conf_set(struct conf *c, const char *key, const char *value,
+		 const char *flag)
+{
+	struct s3gc_err e;
+
+	if (conf_set(c, key, value, flag, &e) < 0)
+		fe_die(&e);
+}

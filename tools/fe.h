@@ -1,0 +1,40 @@
+/* fe.h: what every s3gc program's front end shares: messages and exits. */
+#ifndef S3GC_FE_H
+#define S3GC_FE_H
+
+#include "conf.h"
+#include "err.h"
+
+extern const char *fe_progname;
+
+/*
+ * Set the program name, send library messages to stderr, and check at exit
+ * that standard output was written completely (a failed write is exit 74).
+ */
+void fe_init(const char *argv0);
+
+/* -v and -q: each -v raises the level, -q silences all but errors. */
+void fe_verbose(void);
+void fe_quiet(void);
+
+/* "PROG: message" on stderr. */
+void fe_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Print e and exit with its class's status. */
+void fe_die(const struct s3gc_err *e) __attribute__((noreturn));
+
+/* A usage error: message, the "Try --help" line, exit 64. */
+void fe_usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+
+/* Parse a decimal int in [lo, hi] for option opt, or exit 64. */
+int fe_int_arg(const char *opt, const char *s, int lo, int hi);
+
+/* Load the configuration (-c FILE or the default places), or exit 78. */
+void fe_conf_load(struct conf *c, const char *path);
+
+/* Apply a flag to the configuration, or exit 78 naming the flag. */
+void fe_conf_set(struct conf *c, const char *key, const char *value,
+		 const char *flag);
+
+#endif

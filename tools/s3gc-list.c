@@ -1,0 +1,150 @@
+/* s3gc-list: write one object record per object of a bucket, in key order. */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "fe.h"
+#include "http.h"
+#include "log.h"
+#include "s3.h"
+#include "s3list.h"
+
+static void usage(int status)
+{
+	if (status) {
+		fprintf(stderr, "Try '%s --help' for more information.\n", fe_progname);
+		exit(status);
+	}
+	printf("Usage: %s [-c FILE] [--bucket B] [--endpoint URL] [--region R]\n"
+	       "       [--prefix P] [--start-after K] [--jobs N] [--retries N]\n"
+	       "       [--timeout SECONDS] [-v] [-q]\n"
+	       "Write one object record (key, size, last_modified, etag, storage class)\n"
+	       "per object of the bucket to standard output, in key order.\n"
+	       "\n"
+	       "  -c, --config FILE      read FILE instead of s3gc.conf\n"
+	       "      --bucket B         list bucket B\n"
+	       "      --endpoint URL     S3-compatible endpoint (path-style addressing)\n"
+	       "      --region R         signing region (default us-east-1)\n"
+	       "      --prefix P         only keys that start with P\n"
+	       "      --start-after K    only keys after K\n"
+	       "  -j, --jobs N           list N key ranges at once (default 1)\n"
+	       "      --retries N        tries per request (default 5)\n"
+	       "      --timeout SECONDS  give up a try after this long without data (30)\n"
+	       "  -v, --verbose          say more on stderr (repeatable)\n"
+	       "  -q, --quiet            errors only\n"
+	       "      --help             show this help\n"
+	       "      --version          show the version\n"
+	       "\n"
+	       "Exit status: 0 when the listing is complete, 75 when S3 kept failing\n"
+	       "temporarily, 80 on an S3 error, 78 on a configuration error; see s3gc(7).\n",
+	       fe_progname);
+	exit(0);
+}
+
+enum { OPT_BUCKET = 256, OPT_ENDPOINT, OPT_REGION, OPT_PREFIX, OPT_START_AFTER,
+       OPT_RETRIES, OPT_TIMEOUT, OPT_MAX_KEYS, OPT_HELP, OPT_VERSION };
+
+static const struct option longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "bucket", required_argument, NULL, OPT_BUCKET },
+	{ "endpoint", required_argument, NULL, OPT_ENDPOINT },
+	{ "region", required_argument, NULL, OPT_REGION },
+	{ "prefix", required_argument, NULL, OPT_PREFIX },
+	{ "start-after", required_argument, NULL, OPT_START_AFTER },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "retries", required_argument, NULL, OPT_RETRIES },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "max-keys", required_argument, NULL, OPT_MAX_KEYS },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct flags {
+	const char *config, *bucket, *endpoint, *region;
+	struct s3list_opts list;
+	int retries, timeout;
+};
+
+static void parse_args(int argc, char **argv, struct flags *f)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:j:vq", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': f->config = optarg; break;
+		case OPT_BUCKET: f->bucket = optarg; break;
+		case OPT_ENDPOINT: f->endpoint = optarg; break;
+		case OPT_REGION: f->region = optarg; break;
+		case OPT_PREFIX: f->list.prefix = optarg; break;
+		case OPT_START_AFTER: f->list.start_after = optarg; break;
+		case 'j': f->list.jobs = fe_int_arg("--jobs", optarg, 1, 64); break;
+		case OPT_RETRIES: f->retries = fe_int_arg("--retries", optarg, 1, 100); break;
+		case OPT_TIMEOUT: f->timeout = fe_int_arg("--timeout", optarg, 1, 3600); break;
+		case OPT_MAX_KEYS: f->list.max_keys = fe_int_arg("--max-keys", optarg, 1, 1000); break;
+		case 'v': fe_verbose(); break;
+		case 'q': fe_quiet(); break;
+		case OPT_HELP: usage(0); break;
+		case OPT_VERSION: printf("%s (%s) %s\n", fe_progname, PACKAGE_NAME, PACKAGE_VERSION); exit(0);
+		default: usage(64);
+		}
+	}
+	if (optind < argc)
+		fe_usage_error("unexpected argument '%s'", argv[optind]);
+}
+
+static int write_out(void *arg, const char *p, size_t n, struct s3gc_err *e)
+{
+	(void)arg;
+	if (fwrite(p, 1, n, stdout) != n)
+		return err_sys(e, S3GC_E_IO, errno, "cannot write to standard output");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct flags f = { 0 };
+	struct conf conf;
+	struct s3_client client;
+	struct s3list_stats st;
+	struct s3gc_err e;
+	static char outbuf[1 << 16];
+	int rc;
+
+	fe_init(argv[0]);
+	f.list.jobs = 1;
+	parse_args(argc, argv, &f);
+	fe_conf_load(&conf, f.config);
+	if (f.bucket)
+		fe_conf_set(&conf, "bucket", f.bucket, "--bucket");
+	if (f.endpoint)
+		fe_conf_set(&conf, "endpoint", f.endpoint, "--endpoint");
+	if (f.region)
+		fe_conf_set(&conf, "region", f.region, "--region");
+	if (conf_check(&conf, 1, &e) < 0)
+		fe_die(&e);
+	if (http_global_init(&e) < 0 ||
+	    s3_client_init(&client, conf.bucket, conf.region, conf.endpoint, &e) < 0)
+		fe_die(&e);
+	if (f.retries)
+		client.policy.max_attempts = f.retries;
+	if (f.timeout)
+		client.policy.idle_timeout_s = f.timeout;
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	rc = s3list_run(&client, &f.list, write_out, NULL, &st, &e);
+	log_msg(LOG_INFO, "%llu objects in %llu pages, %llu retries, %lu ranges",
+		st.keys, st.pages, st.retries, st.ranges);
+	s3_client_release(&client);
+	conf_release(&conf);
+	curl_global_cleanup();
+	if (rc < 0)
+		fe_die(&e);
+	return 0;
+}

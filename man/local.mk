@@ -1,1 +1,3 @@
 # man/local.mk: manual pages
+dist_man_MANS += man/s3gc-records.5 man/s3gc.conf.5
+dist_man_MANS += man/s3gc-list.1 man/s3gc.7

@@ -109,8 +109,10 @@ start_s3rver() {
 	S3RVER_URL="http://127.0.0.1:$S3RVER_PORT"
 }
 
+# Debian's AWS CLI (v2), not whatever else is first on PATH.
+AWS=${S3GC_AWS:-/usr/bin/aws}
 awscli() { # the AWS CLI against URL: awscli URL ARGS...
 	_u=$1
 	shift
-	aws --endpoint-url "$_u" "$@"
+	"$AWS" --endpoint-url "$_u" "$@"
 }

@@ -3,7 +3,7 @@
 # uploaded by the AWS CLI, odd keys included, listed exactly, in order,
 # with one job and with eight.
 . "$top_srcdir/tests/lib.sh"
-command -v aws >/dev/null 2>&1 || need aws "the AWS CLI is not installed"
+[ -x "$AWS" ] || need aws "the AWS CLI ($AWS) is not installed"
 start_s3rver
 U=$S3RVER_URL
 awscli "$U" s3api create-bucket --bucket photos >/dev/null || need s3rver "cannot create a bucket"

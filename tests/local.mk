@@ -24,3 +24,5 @@ check_PROGRAMS += tests/unit/t-xml tests/unit/t-keyspace
 TESTS += tests/unit/t-xml tests/unit/t-keyspace
 tests_unit_t_xml_LDADD = $(S3GC_LIBS)
 tests_unit_t_keyspace_LDADD = $(S3GC_LIBS)
+TESTS += tests/cli/man.sh tests/cli/list-leaks.sh
+EXTRA_DIST += tests/cli/man.sh tests/cli/list-leaks.sh

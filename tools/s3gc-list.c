@@ -22,7 +22,7 @@ static void usage(int status)
 	}
 	printf("Usage: %s [-c FILE] [--bucket B] [--endpoint URL] [--region R]\n"
 	       "       [--prefix P] [--start-after K] [--jobs N] [--retries N]\n"
-	       "       [--timeout SECONDS] [-v] [-q]\n"
+	       "       [--timeout SECONDS] [--max-keys N] [-v] [-q]\n"
 	       "Write one object record (key, size, last_modified, etag, storage class)\n"
 	       "per object of the bucket to standard output, in key order.\n"
 	       "\n"
@@ -35,6 +35,7 @@ static void usage(int status)
 	       "  -j, --jobs N           list N key ranges at once (default 1)\n"
 	       "      --retries N        tries per request (default 5)\n"
 	       "      --timeout SECONDS  give up a try after this long without data (30)\n"
+	       "      --max-keys N       ask for pages of at most N keys (1 to 1000)\n"
 	       "  -v, --verbose          say more on stderr (repeatable)\n"
 	       "  -q, --quiet            errors only\n"
 	       "      --help             show this help\n"

@@ -1,0 +1,6 @@
+# lib/records.mk: records on pipes, configuration, time formats and UTF-8
+lib_libs3gc_a_SOURCES += \
+	lib/rec.c lib/rec.h \
+	lib/conf.c lib/conf.h \
+	lib/timefmt.c lib/timefmt.h \
+	lib/utf8.c lib/utf8.h

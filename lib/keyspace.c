@@ -179,7 +179,8 @@ int ks_split(const struct ks_alpha *a, const char *lo, size_t lolen,
 		r = compose(a, lo, f, to, v + (w - v) / 2, out, e);
 	} else {
 		unit = common_prefix(first, firstlen, last, lastlen);
-		if (unit == 0 || unit > KS_POS || ks_cmp(first, firstlen, last, lastlen) == 0 || common_prefix(first, firstlen, lo, lolen) + 1 < unit)
+		/* The unit is a position in the keys' format, so it applies to lo too. */
+		if (unit == 0 || unit > KS_POS || ks_cmp(first, firstlen, last, lastlen) == 0)
 			return 0;
 		/* Count from far enough up that carries have room. */
 		for (f = unit - 1; f > 0 && span_end(a, f - 1, unit) >= unit; f--)

@@ -57,6 +57,8 @@ struct lister {
 	struct buf what, url;
 	struct s3gc_err fatal;
 	int failed;
+	long long idle_ms;      /* slot time spent with nothing to do (for -vv) */
+	long long last_ms;
 };
 
 static struct range *range_new(void)
@@ -259,10 +261,10 @@ static void finish(struct lister *l, struct slot *s, CURLcode rc)
 	fail(l, &e);
 }
 
+/* Only the head may go on while the records held reach the cap. */
 static int paused(const struct lister *l, const struct range *r)
 {
-	return r != l->head && (l->buffered >= l->buffer_max ||
-				r->out.len >= l->buffer_max / (2 * (size_t)l->nslots));
+	return r != l->head && l->buffered >= l->buffer_max;
 }
 
 static struct range *pick(struct lister *l)
@@ -281,7 +283,13 @@ static struct range *split(struct lister *l, struct s3gc_err *e)
 	struct buf b = BUF_INIT;
 	int ok;
 
-	if (l->nranges >= 4 * (unsigned)l->nslots || l->buffered >= l->buffer_max / 2)
+	unsigned live = 0;
+
+	if (l->buffered >= l->buffer_max / 2)
+		return NULL;
+	for (struct range *r = l->head; r; r = r->next)
+		live += !r->done;
+	if (live >= 4 * (unsigned)l->nslots)
 		return NULL;
 	for (struct range *r = l->head; r; r = r->next) {
 		double est;
@@ -303,6 +311,8 @@ static struct range *split(struct lister *l, struct s3gc_err *e)
 		      best->first.data, best->first.len, best->last.data,
 		      best->last.len, 1u << (best->gen < 20 ? best->gen + 1 : 20), &b, e);
 	if (ok <= 0 || !(nr = range_new())) {
+		log_msg(LOG_DEBUG, "cannot split after '%.*s' (%.0f pages estimated)",
+			(int)best->lo.len, best->lo.data ? best->lo.data : "", best_est);
 		best->nosplit = 1;
 		buf_release(&b);
 		return NULL;
@@ -396,10 +406,19 @@ static int loop(struct lister *l, struct s3gc_err *e)
 	while (!l->failed) {
 		if (advance(l, e) < 0)
 			return -1;
-		if (!l->head)
+		if (!l->head) {
+			log_msg(LOG_DEBUG, "slots were idle for %lld ms in all", l->idle_ms);
 			return 0;
+		}
 		if (assign(l, e) < 0 || (wait = due(l, e)) < 0)
 			return -1;
+		if (log_enabled(LOG_DEBUG)) {
+			long long now = http_now_ms();
+
+			for (int i = 0; i < l->nslots; i++)
+				l->idle_ms += l->slots[i].r ? 0 : now - l->last_ms;
+			l->last_ms = now;
+		}
 		if (curl_multi_poll(l->multi, NULL, 0, (int)wait, NULL) != CURLM_OK ||
 		    curl_multi_perform(l->multi, &running) != CURLM_OK)
 			return err_set(e, S3GC_E_INTERNAL, 0, "curl multi interface failed");
@@ -429,6 +448,7 @@ static int setup(struct lister *l, struct s3gc_err *e)
 		return err_sys(e, S3GC_E_SYS, ENOMEM, "cannot set up the listing");
 	l->nranges = 1;
 	l->st->ranges = 1;
+	l->last_ms = http_now_ms();
 	curl_multi_setopt(l->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)l->nslots);
 	for (int i = 0; i < l->nslots; i++) {
 		/* The slot's address is the transfer's: finish() finds it by CURLINFO_PRIVATE. */

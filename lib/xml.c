@@ -151,10 +151,21 @@ static int parse_u64(const char *s, unsigned long long *v)
 	return 0;
 }
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* S3 sends the ETag quoted; records carry it bare and lowercase. */
 static int etag_take(char *dst, const char *s, size_t n)
 {
-	size_t i, dash = 0;
+	size_t i;
 
 	if (n >= 2 && s[0] == '"' && s[n - 1] == '"') {
 		s++;
@@ -162,20 +173,33 @@ static int etag_take(char *dst, const char *s, size_t n)
 	}
 	if (n < 32 || n > ETAG_MAX)
 		return -1;
-	for (i = 0; i < n; i++) {
-		char c = (char)tolower((unsigned char)s[i]);
+	for (i = 0; i < 32; i++) {
+		int v = hexval(s[i]);
 
-		if (i < 32 ? !isxdigit((unsigned char)c)
-			   : !(isdigit((unsigned char)c) || (i == 32 && c == '-')))
+		if (v < 0)
 			return -1;
-		if (c == '-')
-			dash = i;
-		dst[i] = c;
+		dst[i] = "0123456789abcdef"[v];
 	}
-	if (n > 32 && (dash != 32 || n == 33))
+	/* A multipart ETag: -N, N without leading zeros. */
+	if (n > 32 && (n == 33 || s[32] != '-' || s[33] == '0'))
 		return -1;
+	for (i = 32; i < n; i++) {
+		if (i > 32 && (s[i] < '0' || s[i] > '9'))
+			return -1;
+		dst[i] = s[i];
+	}
 	dst[n] = '\0';
 	return 0;
+}
+
+static int storage_class_ok(const char *s, size_t n, size_t max)
+{
+	if (n == 0 || n >= max)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || s[i] == '_'))
+			return 0;
+	return 1;
 }
 
 static void store_contents_field(struct list_page *pg, struct impl *im)
@@ -209,8 +233,7 @@ static void store_contents_field(struct list_page *pg, struct impl *im)
 		im->have_size = 1;
 		break;
 	case F_STORAGE_CLASS:
-		if (tn == 0 || tn >= sizeof(en->storage_class) ||
-		    strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") != tn)
+		if (!storage_class_ok(t, tn, sizeof(en->storage_class)))
 			fail(im, "bad StorageClass");
 		else
 			memcpy(en->storage_class, t, tn + 1);

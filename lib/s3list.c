@@ -164,6 +164,10 @@ static int page_check(struct lister *l, const struct range *r,
 		prev = k;
 		prevlen = kn;
 	}
+	/* The same token back would list the same page forever. */
+	if (pg->is_truncated && r->token.len && pg->next_token.len == r->token.len &&
+	    !memcmp(pg->next_token.data, r->token.data, r->token.len))
+		return err_set(e, S3GC_E_S3, 0, "listing returned the continuation token it was given");
 	return 0;
 }
 

@@ -8,12 +8,14 @@ PATH="$top_builddir/tools:$top_builddir/tests/tools:$PATH"
 export PATH LC_ALL=C
 unset AWS_CA_BUNDLE AWS_PROFILE AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3 \
 	S3GC_CONFIG S3GC_BUCKET S3GC_ENDPOINT S3GC_REGION
-export AWS_ACCESS_KEY_ID=s3gcTESTKEY AWS_SECRET_ACCESS_KEY=s3gcTESTSECRET \
-	AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true \
-	AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
-
 T=$(mktemp -d "${TMPDIR:-/tmp}/s3gc-test.XXXXXX")
 cd "$T" || exit 99
+# Empty AWS config files of our own: nothing from the machine's leaks in.
+: > "$T/aws-config"
+: > "$T/aws-credentials"
+export AWS_ACCESS_KEY_ID=s3gcTESTKEY AWS_SECRET_ACCESS_KEY=s3gcTESTSECRET \
+	AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true \
+	AWS_CONFIG_FILE="$T/aws-config" AWS_SHARED_CREDENTIALS_FILE="$T/aws-credentials"
 _t_n=0
 _t_fail=0
 _t_pids=

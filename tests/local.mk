@@ -6,10 +6,12 @@ SH_LOG_COMPILER = $(SHELL)
 AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)'; top_builddir='$(abs_top_builddir)'; \
 	S3GC_TESTDATA="$${S3GC_TESTDATA:-$(abs_top_srcdir)/../shared/testdata}"; \
-	export top_srcdir top_builddir S3GC_TESTDATA;
+	export top_srcdir top_builddir S3GC_TESTDATA; \
+	if test -n "$${S3GC_NODE_MODULES:-}"; then NODE_PATH="$$S3GC_NODE_MODULES"; export NODE_PATH; fi;
 
 EXTRA_DIST += tests/unit/tap.h
 include tests/unit/sign.mk
+include tests/s3rver/local.mk
 include tests/unit/records.mk
 
 # Helpers the shell tests run.

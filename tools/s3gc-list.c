@@ -13,6 +13,7 @@
 #include "log.h"
 #include "s3.h"
 #include "s3list.h"
+#include "timefmt.h"
 
 static void usage(int status)
 {
@@ -117,6 +118,7 @@ int main(int argc, char **argv)
 	struct s3list_stats st;
 	struct s3gc_err e;
 	static char outbuf[1 << 16];
+	time_t started;
 	int rc;
 
 	fe_init(argv[0]);
@@ -139,9 +141,17 @@ int main(int argc, char **argv)
 	if (f.timeout)
 		client.policy.idle_timeout_s = f.timeout;
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	started = time(NULL);
 	rc = s3list_run(&client, &f.list, write_out, NULL, &st, &e);
 	log_msg(LOG_INFO, "%llu objects in %llu pages, %llu retries, %lu ranges",
 		st.keys, st.pages, st.retries, st.ranges);
+	if (st.server_date) {
+		char when[RFC3339_LEN + 1];
+
+		time_format_rfc3339(st.server_date, when);
+		log_msg(LOG_INFO, "server clock %s, %+lld s from the local clock", when,
+			(long long)(st.server_date - started));
+	}
 	s3_client_release(&client);
 	conf_release(&conf);
 	curl_global_cleanup();

@@ -24,8 +24,8 @@ unavailable() {
 }
 
 command -v node >/dev/null 2>&1 || unavailable "node not found"
-[ -d "$srcdir/tests/s3rver/node_modules" ] ||
-	unavailable "no tests/s3rver/node_modules (run 'npm ci' in tests/s3rver)"
+[ -d "$srcdir/tests/s3rver/node_modules" ] || [ -d "${NODE_PATH:-/nonexistent}/@smithy" ] ||
+	unavailable "no tests/s3rver/node_modules (run scripts/deps)"
 [ -f "$signjs" ] || unavailable "no tests/s3rver/sign.js"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sigv4-diff.XXXXXX") || exit 99

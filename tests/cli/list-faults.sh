@@ -69,6 +69,17 @@ is "$?" 80 "an unsorted page every time: exit 80"
 grep -q 'out of order' err
 ok $? "unsorted: the message says out of order"
 
+fault "op=list nth=3 same-token"
+$L > out 2> err
+ok $? "a page that hands back the token it was given: retried, exit 0"
+same_file out clean.out "same token once: complete and unchanged"
+
+fault "op=list nth=2 count=0 same-token"
+$L > out 2> err
+is "$?" 80 "the same token every time: exit 80, not a loop"
+grep -q 'continuation token it was given' err
+ok $? "same token: the message says so"
+
 fault "op=list status=403 code=AccessDenied count=0"
 $L > out 2> err
 is "$?" 80 "403: exit 80"
@@ -99,12 +110,17 @@ head -n "$(wc -l < out)" clean.out > prefix
 same_file out prefix "--jobs 8 failure: what was written is a prefix of the listing"
 
 fault ""
-env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY HOME="$T" \
-	AWS_SHARED_CREDENTIALS_FILE="$T/none" $L > out 2> err
+env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SHARED_CREDENTIALS_FILE \
+	HOME="$T" $L > out 2> err
 is "$?" 78 "no credentials: exit 78"
-grep -q 'no AWS credentials' err
-ok $? "no credentials: the message says so"
+grep -q 'no AWS credentials: set AWS_ACCESS_KEY_ID' err
+ok $? "no credentials: the message says what to set"
 is "$(s3mem_stat list)" 0 "no credentials: no request sent"
+env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_SHARED_CREDENTIALS_FILE="$T/none" \
+	$L > out 2> err
+is "$?" 78 "a credentials file that is not there: exit 78"
+grep -q "cannot open credentials file '$T/none'" err
+ok $? "a credentials file that is not there: the message names it"
 
 kill_port=$S3MEM_PORT
 s3gc-list --endpoint "http://127.0.0.1:1" --bucket bkt --retries 2 > out 2> err

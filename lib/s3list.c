@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,12 +35,13 @@ struct range {
 };
 
 struct slot {
-	struct http_xfer x;
+	struct http_xfer x;     /* first: a transfer's address is its slot's */
 	struct list_page pg;
 	struct s3gc_err perr;   /* why the body was refused */
 	struct range *r;
 	int in_multi, waiting;
 };
+_Static_assert(offsetof(struct slot, x) == 0, "finish() casts a transfer to its slot");
 
 struct lister {
 	const struct s3_client *c;
@@ -63,9 +65,7 @@ struct lister {
 
 static struct range *range_new(void)
 {
-	struct range *r = calloc(1, sizeof(*r));
-
-	return r;
+	return calloc(1, sizeof(struct range));
 }
 
 static void range_free(struct range *r)
@@ -455,7 +455,6 @@ static int setup(struct lister *l, struct s3gc_err *e)
 	l->last_ms = http_now_ms();
 	curl_multi_setopt(l->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)l->nslots);
 	for (int i = 0; i < l->nslots; i++) {
-		/* The slot's address is the transfer's: finish() finds it by CURLINFO_PRIVATE. */
 		if (http_xfer_init(&l->slots[i].x, &l->c->policy, e) < 0 ||
 		    list_page_init(&l->slots[i].pg, e) < 0)
 			return -1;

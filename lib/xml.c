@@ -43,44 +43,34 @@ static void fail(struct impl *im, const char *why)
 	XML_StopParser(im->p, XML_FALSE);
 }
 
+static int is(const char *name, size_t n, const char *lit, size_t litlen)
+{
+	return n == litlen && memcmp(name, lit, n) == 0;
+}
+#define IS(lit) is(name, n, lit, sizeof(lit) - 1)
+
+/* Which field an element at the current depth holds; F_NONE if none we keep. */
 static enum field field_of(const struct list_page *pg, struct impl *im,
 			   const char *name)
 {
+	size_t n = strlen(name);
+
 	if (pg->kind == XML_DOC_ERROR) {
 		if (im->depth != 2)
 			return F_NONE;
-		if (!strcmp(name, "Code"))
-			return F_CODE;
-		if (!strcmp(name, "Message"))
-			return F_MESSAGE;
-		if (!strcmp(name, "RequestId"))
-			return F_REQUEST_ID;
-		return F_NONE;
+		return IS("Code") ? F_CODE : IS("Message") ? F_MESSAGE :
+		       IS("RequestId") ? F_REQUEST_ID : F_NONE;
 	}
-	if (im->depth == 2) {
-		if (!strcmp(name, "IsTruncated"))
-			return F_IS_TRUNCATED;
-		if (!strcmp(name, "NextContinuationToken"))
-			return F_NEXT_TOKEN;
-		if (!strcmp(name, "KeyCount"))
-			return F_KEY_COUNT;
-		if (!strcmp(name, "EncodingType"))
-			return F_ENCODING;
-		return F_NONE;
-	}
-	if (im->depth == 3 && im->in_contents) {
-		if (!strcmp(name, "Key"))
-			return F_KEY;
-		if (!strcmp(name, "LastModified"))
-			return F_LAST_MODIFIED;
-		if (!strcmp(name, "ETag"))
-			return F_ETAG;
-		if (!strcmp(name, "Size"))
-			return F_SIZE;
-		if (!strcmp(name, "StorageClass"))
-			return F_STORAGE_CLASS;
-	}
-	if (im->depth == 3 && im->in_prefixes && !strcmp(name, "Prefix"))
+	if (im->depth == 2)
+		return IS("IsTruncated") ? F_IS_TRUNCATED :
+		       IS("NextContinuationToken") ? F_NEXT_TOKEN :
+		       IS("KeyCount") ? F_KEY_COUNT :
+		       IS("EncodingType") ? F_ENCODING : F_NONE;
+	if (im->depth == 3 && im->in_contents)
+		return IS("Key") ? F_KEY : IS("LastModified") ? F_LAST_MODIFIED :
+		       IS("ETag") ? F_ETAG : IS("Size") ? F_SIZE :
+		       IS("StorageClass") ? F_STORAGE_CLASS : F_NONE;
+	if (im->depth == 3 && im->in_prefixes && IS("Prefix"))
 		return F_PREFIX;
 	return F_NONE;
 }
@@ -119,13 +109,13 @@ static void XMLCALL on_start(void *arg, const XML_Char *name,
 		return;
 	}
 	if (pg->kind == XML_DOC_LIST && im->depth == 2) {
-		if (!strcmp(name, "Contents")) {
+		if (name[0] == 'C' && !strcmp(name, "Contents")) {
 			im->in_contents = 1;
 			if (entry_new(pg, im) < 0)
 				fail(im, "out of memory");
 			return;
 		}
-		if (!strcmp(name, "CommonPrefixes")) {
+		if (name[0] == 'C' && !strcmp(name, "CommonPrefixes")) {
 			im->in_prefixes = 1;
 			return;
 		}
@@ -151,16 +141,13 @@ static int parse_u64(const char *s, unsigned long long *v)
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+/* Lowercase hex digit for each byte that is one, 0 for the rest. */
+static const char hexlower[256] = {
+	['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
+	['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+	['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f',
+	['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd', ['E'] = 'e', ['F'] = 'f',
+};
 
 /* S3 sends the ETag quoted; records carry it bare and lowercase. */
 static int etag_take(char *dst, const char *s, size_t n)
@@ -173,13 +160,9 @@ static int etag_take(char *dst, const char *s, size_t n)
 	}
 	if (n < 32 || n > ETAG_MAX)
 		return -1;
-	for (i = 0; i < 32; i++) {
-		int v = hexval(s[i]);
-
-		if (v < 0)
+	for (i = 0; i < 32; i++)
+		if (!(dst[i] = hexlower[(unsigned char)s[i]]))
 			return -1;
-		dst[i] = "0123456789abcdef"[v];
-	}
 	/* A multipart ETag: -N, N without leading zeros. */
 	if (n > 32 && (n == 33 || s[32] != '-' || s[33] == '0'))
 		return -1;

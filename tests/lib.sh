@@ -103,7 +103,7 @@ s3mem_stat() { # s3mem_stat FIELD: a counter from /_s3mem/stats
 # start_s3rver: the independent server behind the SigV4-checking proxy.
 start_s3rver() {
 	command -v node >/dev/null 2>&1 || need s3rver "node is not installed"
-	[ -d "$top_srcdir/tests/s3rver/node_modules" ] ||
+	[ -d "$top_srcdir/tests/s3rver/node_modules" ] || [ -d "${NODE_PATH:-/nonexistent}/s3rver" ] ||
 		need s3rver "node modules missing (run scripts/deps)"
 	mkdir -p "$T/s3rver"
 	S3RVER_PORT=$(sh "$top_srcdir/tests/s3rver/start.sh" "$T/s3rver") ||

@@ -2,5 +2,6 @@
 lib_libs3gc_a_SOURCES += \
 	lib/rec.c lib/rec.h \
 	lib/conf.c lib/conf.h \
+	lib/conf_keys.c lib/conf_keys.h \
 	lib/timefmt.c lib/timefmt.h \
 	lib/utf8.c lib/utf8.h

@@ -27,11 +27,13 @@ tests_unit_t_json_LDADD = $(S3GC_LIBS)
 # The two SigV4 runners read their data (the suite's folders, S3's examples
 # as JSON) from paths given on the command line; the .sh wrappers find it.
 tests_unit_t_sigv4_suite_SOURCES = tests/unit/t-sigv4-suite.c \
-	tests/unit/json.c tests/unit/json.h tests/unit/tap.h
+	tests/unit/json.c tests/unit/json.h tests/unit/tap.h \
+	tests/unit/testutil.c tests/unit/testutil.h
 tests_unit_t_sigv4_suite_LDADD = $(S3GC_LIBS)
 
 tests_unit_t_sigv4_s3_SOURCES = tests/unit/t-sigv4-s3.c \
-	tests/unit/json.c tests/unit/json.h tests/unit/tap.h
+	tests/unit/json.c tests/unit/json.h tests/unit/tap.h \
+	tests/unit/testutil.c tests/unit/testutil.h
 tests_unit_t_sigv4_s3_LDADD = $(S3GC_LIBS)
 
 # Not a test by itself: tests/cli/sigv4-diff.sh feeds its output to the SDK.

@@ -13,6 +13,7 @@
 #include "json.h"
 #include "sigv4.h"
 #include "tap.h"
+#include "testutil.h"
 #include "uri.h"
 
 #define MAXITEMS 64
@@ -36,42 +37,6 @@ struct s3case {
 	int presign;
 };
 
-static int slurp(const char *path, struct buf *b)
-{
-	struct s3gc_err e;
-	FILE *f = fopen(path, "rb");
-	char chunk[4096];
-	size_t n;
-
-	if (!f)
-		return -1;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (buf_add(b, chunk, n, &e) < 0)
-			break;
-	n = (size_t)ferror(f);
-	fclose(f);
-	return n ? -1 : 0;
-}
-
-/* "20130524T000000Z" or "2013-05-24T00:00:00Z". */
-static int parse_time(const char *s, time_t *out)
-{
-	struct tm tm = { 0 };
-	char z = 0;
-
-	if (sscanf(s, "%4d%2d%2dT%2d%2d%2d%c", &tm.tm_year, &tm.tm_mon,
-		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &z) != 7 &&
-	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon,
-		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &z) != 7)
-		return -1;
-	if (z != 'Z')
-		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	*out = timegm(&tm);
-	return 0;
-}
-
 static int read_top(const struct json *j, struct top *t)
 {
 	const struct json *cr = json_get(j, "credentials");
@@ -83,7 +48,7 @@ static int read_top(const struct json *j, struct top *t)
 	t->service = json_str(j, "service");
 	if (!t->ak || !t->sk || !t->region || !t->service || !ts)
 		return -1;
-	return parse_time(ts, &t->now);
+	return tu_parse_time(ts, &t->now);
 }
 
 /* One "name=value" of a canonical query, decoded; presign's X-Amz-* kept aside. */
@@ -256,7 +221,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	check_dollar_key();
-	j = slurp(argv[1], &text) < 0 ? NULL : json_parse(buf_str(&text), text.len, err, sizeof(err));
+	j = tu_slurp(argv[1], &text) < 0 ? NULL : json_parse(buf_str(&text), text.len, err, sizeof(err));
 	cases = json_get(j, "cases");
 	if (!tap_ok(j && read_top(j, &t) == 0 && cases && cases->type == JSON_ARRAY &&
 		    cases->n > 0, "'%s' holds S3 examples", argv[1])) {

@@ -14,6 +14,7 @@
 #include "json.h"
 #include "sigv4.h"
 #include "tap.h"
+#include "testutil.h"
 #include "uri.h"
 
 #define MAXITEMS 128
@@ -38,50 +39,15 @@ struct httpreq {
 	size_t body_len;
 };
 
-static int slurp(const char *path, struct buf *b)
-{
-	struct s3gc_err e;
-	FILE *f = fopen(path, "rb");
-	char chunk[4096];
-	size_t n;
-
-	if (!f)
-		return -1;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (buf_add(b, chunk, n, &e) < 0)
-			break;
-	n = (size_t)ferror(f);
-	fclose(f);
-	return n ? -1 : 0;
-}
-
 static int slurp2(const char *dir, const char *name, const char *file, struct buf *b)
 {
 	char path[4096];
 
 	snprintf(path, sizeof(path), "%s/%s/%s", dir, name, file);
-	return slurp(path, b);
+	return tu_slurp(path, b);
 }
 
 /* "2015-08-30T12:36:00Z" or "20150830T123600Z". */
-static int parse_time(const char *s, time_t *out)
-{
-	struct tm tm = { 0 };
-	char z = 0;
-
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon,
-		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &z) != 7 &&
-	    sscanf(s, "%4d%2d%2dT%2d%2d%2d%c", &tm.tm_year, &tm.tm_mon,
-		   &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &z) != 7)
-		return -1;
-	if (z != 'Z')
-		return -1;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	*out = timegm(&tm);
-	return 0;
-}
-
 static int json_flag(const struct json *j, const char *key)
 {
 	const struct json *v = json_get(j, key);
@@ -106,7 +72,7 @@ static int read_ctx(const struct json *j, struct ctx *c)
 	c->expires = exp && exp->type == JSON_NUMBER ? (long)exp->number : 3600;
 	if (!c->ak || !c->sk || !c->region || !c->service || !ts)
 		return -1;
-	return parse_time(ts, &c->now);
+	return tu_parse_time(ts, &c->now);
 }
 
 /* Split off the next line (LF or CRLF); NULL at the end of the text. */

@@ -28,3 +28,6 @@ tests_unit_t_xml_LDADD = $(S3GC_LIBS)
 tests_unit_t_keyspace_LDADD = $(S3GC_LIBS)
 TESTS += tests/cli/man.sh tests/cli/list-leaks.sh
 EXTRA_DIST += tests/cli/man.sh tests/cli/list-leaks.sh
+check_PROGRAMS += tests/unit/t-s3
+TESTS += tests/unit/t-s3
+tests_unit_t_s3_LDADD = $(S3GC_LIBS)

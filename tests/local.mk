@@ -31,3 +31,4 @@ EXTRA_DIST += tests/cli/man.sh tests/cli/list-leaks.sh
 check_PROGRAMS += tests/unit/t-s3
 TESTS += tests/unit/t-s3
 tests_unit_t_s3_LDADD = $(S3GC_LIBS)
+include tests/unit/pgoutput.mk

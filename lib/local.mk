@@ -16,3 +16,5 @@ include lib/sign.mk
 S3GC_LIBS = lib/libs3gc.a $(CURL_LIBS) $(EXPAT_LIBS) $(CRYPTO_LIBS) $(LMDB_LIBS) $(PTHREAD_LIBS)
 include lib/records.mk
 include lib/pgoutput.mk
+include lib/normalise.mk
+include lib/refs.mk

@@ -32,3 +32,10 @@ check_PROGRAMS += tests/unit/t-s3
 TESTS += tests/unit/t-s3
 tests_unit_t_s3_LDADD = $(S3GC_LIBS)
 include tests/unit/pgoutput.mk
+include tests/pg/local.mk
+include tests/unit/normalise.mk
+include tests/unit/refs.mk
+check_PROGRAMS += tests/tools/pgo-dump
+tests_tools_pgo_dump_LDADD = $(S3GC_LIBS)
+TESTS += tests/cli/pgoutput-real.sh
+EXTRA_DIST += tests/cli/pgoutput-real.sh

@@ -1,0 +1,64 @@
+/* store.h: a thin LMDB environment wrapper shared by the reference store and the vault. */
+#ifndef S3GC_STORE_H
+#define S3GC_STORE_H
+
+#include <stddef.h>
+
+#include <lmdb.h>
+
+#include "err.h"
+
+/*
+ * One LMDB environment in a directory. The environment is opened with
+ * MDB_NOTLS, so read transactions are not tied to a thread and a thread
+ * may hold several; keep every transaction short all the same (a reader
+ * pins old pages and makes the file grow).
+ */
+struct store {
+	MDB_env *env;
+	char *path; /* the directory, owned */
+	int readonly;
+};
+
+#define STORE_MAXDBS 16 /* named databases when the caller passes 0 */
+
+/*
+ * Open the environment in dir. Unless readonly, dir is created (mode
+ * 0700) when missing. mapsize is the virtual map size (0: 1 TiB on 64-bit
+ * systems, 1 GiB otherwise); maxdbs the number of named databases (0:
+ * STORE_MAXDBS). Errors: S3GC_E_NOINPUT when a readonly store does not
+ * exist, S3GC_E_IO otherwise; the message names dir. On failure s is left
+ * closed (store_close is harmless).
+ */
+int store_open(struct store *s, const char *dir, size_t mapsize,
+	       unsigned maxdbs, int readonly, struct s3gc_err *e);
+
+/* Close the environment; every transaction must be finished. Idempotent. */
+void store_close(struct store *s);
+
+/*
+ * Open the named database in txn (create it if `create`, which needs a
+ * write transaction). The handle stays valid for the life of the
+ * environment once txn commits. A missing database without `create` is
+ * S3GC_E_IO naming it.
+ */
+int store_dbi(struct store *s, MDB_txn *txn, const char *name, int create,
+	      MDB_dbi *dbi, struct s3gc_err *e);
+
+/* Begin a read (write == 0) or write transaction; *txn is the caller's. */
+int store_begin(struct store *s, int write, MDB_txn **txn, struct s3gc_err *e);
+
+/* Commit txn; it is freed whether or not the commit succeeds. */
+int store_commit(struct store *s, MDB_txn *txn, struct s3gc_err *e);
+
+/* Abort txn (NULL is ignored); it is freed. */
+void store_abort(MDB_txn *txn);
+
+/*
+ * Translate the LMDB (or errno) code rc: S3GC_E_IO, code rc, message
+ * "<what> in '<dir>': <mdb_strerror(rc)>". Returns -1.
+ */
+int store_err(const struct store *s, struct s3gc_err *e, int rc,
+	      const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+#endif

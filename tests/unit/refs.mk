@@ -1,0 +1,4 @@
+# tests/unit/refs.mk: tests of the reference store
+check_PROGRAMS += tests/unit/t-refs
+TESTS += tests/unit/t-refs
+tests_unit_t_refs_LDADD = $(S3GC_LIBS)

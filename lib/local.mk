@@ -13,8 +13,9 @@ lib_libs3gc_a_SOURCES = \
 include lib/sign.mk
 
 # What a program linking libs3gc needs.
-S3GC_LIBS = lib/libs3gc.a $(CURL_LIBS) $(EXPAT_LIBS) $(CRYPTO_LIBS) $(LMDB_LIBS) $(PTHREAD_LIBS)
+S3GC_LIBS = lib/libs3gc.a $(CURL_LIBS) $(EXPAT_LIBS) $(CRYPTO_LIBS) $(LMDB_LIBS) $(PQ_LIBS) $(PTHREAD_LIBS)
 include lib/records.mk
 include lib/pgoutput.mk
 include lib/normalise.mk
 include lib/refs.mk
+include lib/db_pg.mk

@@ -39,3 +39,4 @@ check_PROGRAMS += tests/tools/pgo-dump
 tests_tools_pgo_dump_LDADD = $(S3GC_LIBS)
 TESTS += tests/cli/pgoutput-real.sh
 EXTRA_DIST += tests/cli/pgoutput-real.sh
+include tests/unit/dbpg.mk

@@ -19,3 +19,4 @@ include lib/pgoutput.mk
 include lib/normalise.mk
 include lib/refs.mk
 include lib/db_pg.mk
+include lib/cdc_apply.mk

@@ -40,3 +40,4 @@ tests_tools_pgo_dump_LDADD = $(S3GC_LIBS)
 TESTS += tests/cli/pgoutput-real.sh
 EXTRA_DIST += tests/cli/pgoutput-real.sh
 include tests/unit/dbpg.mk
+include tests/unit/cdcapply.mk

@@ -1,0 +1,3 @@
+check_PROGRAMS += tests/unit/t-cdc-apply
+TESTS += tests/unit/t-cdc-apply
+tests_unit_t_cdc_apply_LDADD = $(S3GC_LIBS)

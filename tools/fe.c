@@ -57,15 +57,20 @@ void fe_quiet(void)
 	log_set_level(LOG_ERROR);
 }
 
+static void vwarn(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", fe_progname);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void fe_warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", fe_progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarn(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 void fe_die(const struct s3gc_err *e)
@@ -79,11 +84,10 @@ void fe_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", fe_progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vwarn(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help' for more information.\n", fe_progname);
+	fprintf(stderr, "Try '%s --help' for more information.\n", fe_progname);
 	exit(64);
 }
 

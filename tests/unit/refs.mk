@@ -2,3 +2,4 @@
 check_PROGRAMS += tests/unit/t-refs
 TESTS += tests/unit/t-refs
 tests_unit_t_refs_LDADD = $(S3GC_LIBS)
+tests_unit_t_refs_SOURCES = tests/unit/t-refs.c tests/unit/testutil.c tests/unit/testutil.h

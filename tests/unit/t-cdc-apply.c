@@ -15,6 +15,7 @@
 #include "pgoutput.h"
 #include "refs.h"
 #include "tap.h"
+#include "testutil.h"
 
 static struct buf b;
 static struct pgo_msg msg;
@@ -28,20 +29,9 @@ static const char U[] = "<unchanged>"; /* a 'u' datum in tuples */
 
 enum { USERS = 16384, POSTS = 16390, OTHER = 16400 };
 
-static void be(uint64_t v, int k)
-{
-	struct s3gc_err e;
-
-	for (int i = k - 1; i >= 0; i--)
-		buf_addc(&b, (char)(v >> (8 * i)), &e);
-}
-
-static void str(const char *s)
-{
-	struct s3gc_err e;
-
-	buf_add(&b, s, strlen(s) + 1, &e);
-}
+/* The message being built; be() and str() append to it. */
+#define be(v, k) tu_be(&b, (uint64_t)(v), (k))
+#define str(s) tu_str(&b, (s))
 
 static void tuple(char tag, int n, const char *const *v)
 {
@@ -327,17 +317,6 @@ static void test_row(void)
 	       "a snapshot row is deleted through the row map");
 }
 
-static void rm_store(const char *d)
-{
-	char p[400];
-
-	snprintf(p, sizeof(p), "%s/data.mdb", d);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/lock.mdb", d);
-	unlink(p);
-	rmdir(d);
-}
-
 static void set_table(struct conf_table *t, const char *name, int n,
 		      const char *const *cols, const enum conf_colkind *kinds)
 {
@@ -392,7 +371,7 @@ int main(void)
 	buf_release(&b);
 	buf_release(&cellv[0]);
 	buf_release(&cellv[1]);
-	rm_store(sdir);
+	tu_rm_store(sdir);
 	tap_ok(rmdir(dir) == 0, "temporary directory removed");
 	return tap_done();
 }

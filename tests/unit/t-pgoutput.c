@@ -6,24 +6,14 @@
 #include "buf.h"
 #include "pgoutput.h"
 #include "tap.h"
+#include "testutil.h"
 
 /* A message builder: big-endian integers and NUL-terminated strings. */
 static struct buf b;
 
-static void be(uint64_t v, int k)
-{
-	struct s3gc_err e;
-
-	for (int i = k - 1; i >= 0; i--)
-		buf_addc(&b, (char)(v >> (8 * i)), &e);
-}
-
-static void str(const char *s)
-{
-	struct s3gc_err e;
-
-	buf_add(&b, s, strlen(s) + 1, &e);
-}
+/* The message being built; be() and str() append to it. */
+#define be(v, k) tu_be(&b, (uint64_t)(v), (k))
+#define str(s) tu_str(&b, (s))
 
 static void text(const char *s)
 {

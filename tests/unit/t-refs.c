@@ -10,6 +10,7 @@
 #include "keyspace.h"
 #include "refs.h"
 #include "tap.h"
+#include "testutil.h"
 
 static char dir[256], sdir[300];
 
@@ -430,17 +431,6 @@ static void test_open_errors(void)
 	tap_ok(access(path, F_OK) != 0, "and it was not created");
 }
 
-static void rm_store(const char *d)
-{
-	char p[400];
-
-	snprintf(p, sizeof(p), "%s/data.mdb", d);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/lock.mdb", d);
-	unlink(p);
-	rmdir(d);
-}
-
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -466,7 +456,7 @@ int main(void)
 		refs_close(r);
 	}
 	test_open_errors();
-	rm_store(sdir);
+	tu_rm_store(sdir);
 	tap_ok(rmdir(dir) == 0, "temporary directory removed");
 	return tap_done();
 }

@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "testutil.h"
@@ -40,4 +42,30 @@ int tu_parse_time(const char *s, time_t *out)
 	tm.tm_mon -= 1;
 	*out = timegm(&tm);
 	return 0;
+}
+
+void tu_be(struct buf *b, uint64_t v, int k)
+{
+	struct s3gc_err e;
+
+	for (int i = k - 1; i >= 0; i--)
+		buf_addc(b, (char)(v >> (8 * i)), &e);
+}
+
+void tu_str(struct buf *b, const char *s)
+{
+	struct s3gc_err e;
+
+	buf_add(b, s, strlen(s) + 1, &e);
+}
+
+void tu_rm_store(const char *dir)
+{
+	char p[4096];
+
+	snprintf(p, sizeof(p), "%s/data.mdb", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/lock.mdb", dir);
+	unlink(p);
+	rmdir(dir);
 }

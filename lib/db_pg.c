@@ -156,6 +156,15 @@ void db_pg_close(struct pgconn *c)
 	memset(c, 0, sizeof *c);
 }
 
+int db_pg_sqlstate(const char *state)
+{
+	int code = 0;
+
+	for (int i = 0; i < 5 && state[i]; i++)
+		code |= ((state[i] - '0') & 0x3f) << (6 * i);
+	return code;
+}
+
 /* Fill e from a failed result (res may be NULL: then from the connection). */
 static int result_error(struct pgconn *c, const PGresult *res, const char *what,
 			struct s3gc_err *e)
@@ -176,8 +185,8 @@ static int result_error(struct pgconn *c, const PGresult *res, const char *what,
 		snprintf(msg, sizeof msg, "unexpected result %s",
 			 res ? PQresStatus(PQresultStatus(res)) : "(none)");
 	if (state)
-		return err_set(e, S3GC_E_DB, 0, "%s failed: %s (SQLSTATE %s)",
-			       what, msg, state);
+		return err_set(e, S3GC_E_DB, db_pg_sqlstate(state),
+			       "%s failed: %s (SQLSTATE %s)", what, msg, state);
 	return err_set(e, S3GC_E_DB, 0, "%s failed: %s", what, msg);
 }
 
@@ -266,6 +275,16 @@ int db_pg_quote_ident(struct pgconn *c, const char *name, struct buf *out,
 	    buf_addc(out, '.', e) < 0)
 		return -1;
 	return add_escaped(c, dot + 1, strlen(dot + 1), 1, out, e);
+}
+
+int db_pg_quote_name(struct pgconn *c, const char *name, struct buf *out,
+		     struct s3gc_err *e)
+{
+	if (need_conn(c, e) < 0)
+		return -1;
+	if (!*name)
+		return err_set(e, S3GC_E_DATA, 0, "empty identifier");
+	return add_escaped(c, name, strlen(name), 1, out, e);
 }
 
 int db_pg_quote_literal(struct pgconn *c, const char *s, struct buf *out,

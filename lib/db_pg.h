@@ -49,7 +49,8 @@ void db_pg_close(struct pgconn *c);
  * Run sql with nparams text parameters ($1, $2, ...; NULL entries are SQL
  * NULL). db_pg_query wants rows back and hands the result to the caller
  * (PQclear it); db_pg_command wants none. Errors: S3GC_E_DB naming the
- * SQLSTATE and the server's primary message.
+ * SQLSTATE and the server's primary message; e->code is the SQLSTATE
+ * (db_pg_sqlstate).
  */
 int db_pg_query(struct pgconn *c, const char *sql, int nparams,
 		const char *const *params, struct pg_result **out,
@@ -58,12 +59,24 @@ int db_pg_command(struct pgconn *c, const char *sql, int nparams,
 		  const char *const *params, struct s3gc_err *e);
 
 /*
+ * The SQLSTATE of a server error as an int (PostgreSQL's MAKE_SQLSTATE
+ * packing): db_pg_query and the other calls put it in e->code when the
+ * server named one, so callers can compare with
+ * db_pg_sqlstate("42501") (0 for no SQLSTATE).
+ */
+int db_pg_sqlstate(const char *state);
+
+/*
  * Append name to out as a quoted identifier; "schema.table" becomes
  * "schema"."table" (split at the first dot). A name with an empty part
  * is S3GC_E_DATA.
  */
 int db_pg_quote_ident(struct pgconn *c, const char *name, struct buf *out,
 		      struct s3gc_err *e);
+
+/* Append name to out as one quoted identifier, dots and all (a column). */
+int db_pg_quote_name(struct pgconn *c, const char *name, struct buf *out,
+		     struct s3gc_err *e);
 
 /* Append s to out as a quoted string literal. */
 int db_pg_quote_literal(struct pgconn *c, const char *s, struct buf *out,

@@ -20,3 +20,4 @@ include lib/normalise.mk
 include lib/refs.mk
 include lib/db_pg.mk
 include lib/cdc_apply.mk
+include lib/cdc_pg.mk

@@ -133,6 +133,37 @@ int refs_meta_del(struct refs *r, const char *name, struct s3gc_err *e);
 int refs_clear(struct refs *r, struct s3gc_err *e);
 
 /*
+ * refs_clear, except that the row-map rows of table keep_table stay, and
+ * each kept row's key gets +1 again (the counts are rebuilt from those
+ * rows alone). Needs a write transaction. A keep_table without an id yet
+ * makes it refs_clear. Keys added by `s3gc-refs load` live in the row map
+ * (table "-load", column "key", primary key the key itself) and so
+ * survive a snapshot rebuild. While it runs, the kept rows are parked in
+ * a transient database "rows.keep", deleted again before it returns.
+ */
+int refs_clear_keep(struct refs *r, const char *keep_table, struct s3gc_err *e);
+
+/*
+ * *nkeys gets the number of distinct referenced keys (short and long),
+ * *nrows the number of row-map cells, as of the handle's transaction.
+ */
+int refs_nkeys(struct refs *r, unsigned long long *nkeys,
+	       unsigned long long *nrows, struct s3gc_err *e);
+
+/*
+ * Give back the process's resident pages of the store's memory map
+ * (store_trim), so that a long load, which reads ever more of the map,
+ * does not keep all of it resident: for the snapshot loader to call after
+ * each batch commit. What one transaction reads of the map, and LMDB's
+ * dirty pages for it, stay resident until then, so the batch size (and
+ * how scattered its keys are) sets the peak. Call it between
+ * transactions; with the handle's transaction open it does nothing.
+ * Iterators copy what they return and may stay open. Nothing is lost:
+ * the pages are read back from the page cache or the file when needed.
+ */
+void refs_trim(struct refs *r);
+
+/*
  * Every referenced key, in ks_cmp order (raw bytes, shorter first), short
  * and long keys merged. The iterator reads committed data in its own read
  * transactions, which it renews every REFS_ITER_BATCH keys so that a slow
@@ -156,5 +187,22 @@ int refs_iter_next(struct refs_iter *it, const char **key, size_t *n,
 		   unsigned long long *count, struct s3gc_err *e);
 
 void refs_iter_close(struct refs_iter *it);
+
+/*
+ * Bulk load, for a snapshot into an emptied store. Between refs_bulk_begin
+ * (in a write transaction) and refs_bulk_end, refs_incr (+1 only, no
+ * newcount) and refs_row_put (which then reports no old value) are not
+ * written but gathered in an external sort, in at most mem bytes of memory
+ * plus unlinked temporary files in the store's directory. refs_bulk_end
+ * writes them in key order, appending where LMDB allows, committing the
+ * open transaction and beginning a new one every `batch` records (calling
+ * refs_trim between them); a write transaction is open when it returns,
+ * with or without error. Cells already in the row map, or given twice,
+ * keep their first value. refs_abort (and refs_close) drop what was
+ * gathered. Other writes during a bulk load are not diverted: use none.
+ */
+int refs_bulk_begin(struct refs *r, size_t mem, struct s3gc_err *e);
+int refs_bulk_end(struct refs *r, unsigned long batch, struct s3gc_err *e);
+void refs_bulk_abort(struct refs *r);
 
 #endif

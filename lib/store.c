@@ -2,11 +2,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -80,6 +82,7 @@ static int env_try(struct store *s, const char *dir, size_t mapsize,
 int store_open(struct store *s, const char *dir, size_t mapsize,
 	       unsigned maxdbs, int readonly, struct s3gc_err *e)
 {
+	/* Never MDB_WRITEMAP: store_trim relies on a read-only map. */
 	unsigned flags = MDB_NOTLS | (readonly ? MDB_RDONLY : 0);
 	size_t size = mapsize ? mapsize : default_mapsize();
 	int rc;
@@ -155,4 +158,87 @@ void store_abort(MDB_txn *txn)
 {
 	if (txn)
 		mdb_txn_abort(txn);
+}
+
+/*
+ * An address inside the map: where the first record of the main database
+ * lies, read in a short read transaction (read pages are always the
+ * map's). NULL when there is none.
+ */
+static uintptr_t map_probe(struct store *s)
+{
+	uintptr_t p = 0;
+	MDB_cursor *c;
+	MDB_txn *t;
+	MDB_dbi dbi;
+	MDB_val k, v;
+
+	if (mdb_txn_begin(s->env, NULL, MDB_RDONLY, &t) != 0)
+		return 0;
+	if (mdb_dbi_open(t, NULL, 0, &dbi) == 0 && mdb_cursor_open(t, dbi, &c) == 0) {
+		if (mdb_cursor_get(c, &k, &v, MDB_FIRST) == 0)
+			p = (uintptr_t)k.mv_data;
+		mdb_cursor_close(c);
+	}
+	mdb_txn_abort(t);
+	return p;
+}
+
+/*
+ * The mapping of this process holding address p, from /proc/self/maps,
+ * if it is a read-only shared one: 0, or -1 (not found, not read-only
+ * shared, no /proc).
+ */
+static int map_find(uintptr_t p, uintptr_t *lo, uintptr_t *hi)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[256], perms[8];
+	int at_start = 1, ret = -1;
+	uintmax_t a, b;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		/* Only a line's beginning is parsed: paths can be long. */
+		int parse = at_start;
+
+		at_start = strchr(line, '\n') != NULL;
+		if (!parse || sscanf(line, "%jx-%jx %7s", &a, &b, perms) != 3 ||
+		    p < a || p >= b)
+			continue;
+		if (strlen(perms) == 4 && perms[0] == 'r' && perms[1] == '-' &&
+		    perms[3] == 's') {
+			*lo = (uintptr_t)a;
+			*hi = (uintptr_t)b;
+			ret = 0;
+		}
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+/*
+ * LMDB does not tell where its map is (me_mapaddr is only set for
+ * MDB_FIXEDMAP), so the mapping is found by an address inside it. The
+ * checks that it is read-only and shared make a future MDB_WRITEMAP (or
+ * a private map, where MADV_DONTNEED would discard data) a no-op here.
+ * Linux (/proc); elsewhere nothing is done.
+ */
+void store_trim(struct store *s)
+{
+	unsigned flags = 0;
+	uintptr_t p, lo, hi;
+	MDB_envinfo info;
+
+	if (!s->env || mdb_env_get_flags(s->env, &flags) != 0 ||
+	    (flags & MDB_WRITEMAP) || mdb_env_info(s->env, &info) != 0)
+		return;
+	p = map_probe(s);
+	if (!p || map_find(p, &lo, &hi) < 0 || hi - lo > info.me_mapsize)
+		return;
+#ifdef MADV_DONTNEED
+	/* Only a hint: a failure leaves the pages resident, nothing worse. */
+	(void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+#endif
 }

@@ -55,6 +55,20 @@ int store_commit(struct store *s, MDB_txn *txn, struct s3gc_err *e);
 void store_abort(MDB_txn *txn);
 
 /*
+ * Drop the process's resident pages of the environment's map
+ * (madvise(MADV_DONTNEED) over the whole mapping), bounding RSS in long
+ * loads; later reads fault them back in from the page cache or the file.
+ * Safe only because the map is a read-only MAP_SHARED file mapping:
+ * store_open never uses MDB_WRITEMAP (LMDB then builds changes in
+ * malloc'd dirty pages and writes them with write(2)), so the map holds
+ * nothing that is not in the file. It checks that (no MDB_WRITEMAP, the
+ * mapping is r--s) and otherwise does nothing, as it does where the
+ * mapping cannot be found (it reads /proc/self/maps: LMDB's me_mapaddr
+ * is only set for MDB_FIXEDMAP). Call it between transactions.
+ */
+void store_trim(struct store *s);
+
+/*
  * Translate the LMDB (or errno) code rc: S3GC_E_IO, code rc, message
  * "<what> in '<dir>': <mdb_strerror(rc)>". Returns -1.
  */

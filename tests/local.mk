@@ -41,3 +41,5 @@ TESTS += tests/cli/pgoutput-real.sh
 EXTRA_DIST += tests/cli/pgoutput-real.sh
 include tests/unit/dbpg.mk
 include tests/unit/cdcapply.mk
+include tests/unit/pgcopy.mk
+include tests/unit/extsort.mk

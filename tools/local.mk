@@ -9,3 +9,7 @@ TOOL_LIBS = tools/libfe.a $(S3GC_LIBS)
 
 tools_s3gc_list_SOURCES = tools/s3gc-list.c
 tools_s3gc_list_LDADD = $(TOOL_LIBS)
+
+bin_PROGRAMS += tools/s3gc-refs
+tools_s3gc_refs_SOURCES = tools/s3gc-refs.c
+tools_s3gc_refs_LDADD = $(TOOL_LIBS)

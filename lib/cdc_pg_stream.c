@@ -1,0 +1,351 @@
+/*
+ * cdc_pg_stream.c: sync and follow. Changes are applied as pgoutput sends
+ * them; whole transactions are batched into one store transaction, which
+ * also records the end LSN of the last of them, and only after the store
+ * commits does the server hear that they are flushed. A restart resumes
+ * from the stored position, so nothing is applied twice or lost.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cdc_pg_int.h"
+#include "log.h"
+#include "pgoutput.h"
+#include "timefmt.h"
+
+#define STREAM_BATCH 10000   /* changes per store transaction, at most */
+#define BATCH_MS 500         /* and at most this long a batch stays open */
+#define STATUS_MS 10000      /* status updates at least this often */
+#define RECHECK_MS 30000     /* follow: tables re-checked this often when idle */
+
+struct stream {
+	struct refs *r;
+	struct cdc_apply *a;
+	struct pgconn *rc;
+	struct cdc_pg_stats *st;
+	int open;             /* a store transaction is open */
+	int in_txn;           /* between Begin and Commit */
+	unsigned long changes;/* in the open store transaction */
+	unsigned long batch;
+	uint64_t pending;     /* position the open store transaction reaches */
+	uint64_t stored;      /* position committed to the store */
+	uint64_t confirmed;   /* position sent to the server */
+	int64_t commit_time;  /* of the last applied transaction, PG microseconds */
+	int64_t opened_ms, status_ms;
+	struct pgo_msg m;
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int send_status(struct stream *s, int reply, struct s3gc_err *e)
+{
+	if (db_pg_send_status(s->rc, s->stored, s->stored, s->stored, reply, e) < 0)
+		return -1;
+	s->confirmed = s->stored;
+	s->status_ms = now_ms();
+	return 0;
+}
+
+static int open_txn(struct stream *s, struct s3gc_err *e)
+{
+	if (s->open)
+		return 0;
+	if (refs_begin(s->r, 1, e) < 0)
+		return -1;
+	s->open = 1;
+	s->changes = 0;
+	s->pending = s->stored;
+	s->opened_ms = now_ms();
+	return 0;
+}
+
+/* Commit the open store transaction with its position, then tell the server. */
+static int flush(struct stream *s, struct s3gc_err *e)
+{
+	char text[PG_LSN_MAX];
+
+	if (!s->open)
+		return 0;
+	if (s->pending > s->stored) {
+		pg_lsn_format(s->pending, text);
+		if (refs_meta_set(s->r, REFS_META_POSITION, text, strlen(text), e) < 0)
+			goto fail;
+	}
+	if (s->commit_time) {
+		char when[RFC3339_LEN + 1];
+
+		time_format_rfc3339((time_t)pg_time_to_unix(s->commit_time), when);
+		if (refs_meta_set(s->r, REFS_META_CHANGED, when, strlen(when), e) < 0)
+			goto fail;
+		s->commit_time = 0;
+	}
+	s->open = 0;
+	if (refs_commit(s->r, e) < 0)
+		return -1;
+	s->st->commits++;
+	s->stored = s->pending;
+	s->st->end_lsn = s->stored;
+	refs_trim(s->r);
+	return send_status(s, 0, e);
+fail:
+	refs_abort(s->r);
+	s->open = 0;
+	return -1;
+}
+
+/*
+ * Move the position past WAL that holds none of our changes (the server's
+ * keepalive says how far it has read), when no transaction is half read.
+ */
+static int advance(struct stream *s, uint64_t lsn, struct s3gc_err *e)
+{
+	if (s->in_txn || lsn <= s->stored || lsn <= s->pending)
+		return 0;
+	if (open_txn(s, e) < 0)
+		return -1;
+	s->pending = lsn;
+	return 0;
+}
+
+static int on_message(struct stream *s, const char *data, size_t n,
+		      struct s3gc_err *e)
+{
+	struct pgo_msg *m = &s->m;
+
+	if (pgo_parse(data, n, m, e) < 0)
+		return -1;
+	switch (m->kind) {
+	case PGO_BEGIN:
+		if (open_txn(s, e) < 0)
+			return -1;
+		s->in_txn = 1;
+		return 0;
+	case PGO_COMMIT:
+		s->in_txn = 0;
+		if (m->end_lsn > s->pending)
+			s->pending = m->end_lsn;
+		s->commit_time = m->time;
+		s->st->txns++;
+		if (s->changes >= s->batch || now_ms() - s->opened_ms >= BATCH_MS)
+			return flush(s, e);
+		return 0;
+	default:
+		if (!s->in_txn || !s->open)
+			return err_set(e, S3GC_E_CDC, 0,
+				       "'%c' message outside a transaction (protocol "
+				       "violation): restart the stream", m->kind);
+		s->changes++;
+		return cdc_apply_msg(s->a, s->r, m, &s->st->ch, e);
+	}
+}
+
+/* Refuse to stream into a store that does not match the slot. */
+static int check_store(struct refs *r, const struct cdc_pg_opts *o,
+		       uint64_t *pos, struct s3gc_err *e)
+{
+	struct buf v = BUF_INIT;
+	int found, rc = -1;
+
+	if (refs_begin(r, 0, e) < 0)
+		return -1;
+	if (refs_meta_get(r, REFS_META_SNAPSHOT, &v, &found, e) < 0)
+		goto out;
+	if (!found) {
+		err_set(e, S3GC_E_CDC, 0,
+			"the reference store has no completed snapshot: run 's3gc-refs snapshot'");
+		goto out;
+	}
+	if (refs_meta_get(r, REFS_META_SLOT, &v, &found, e) < 0)
+		goto out;
+	if (!found || strcmp(buf_str(&v), o->slot) != 0) {
+		err_set(e, S3GC_E_CDC, 0,
+			"the reference store was built from slot '%s', not '%s': use --slot %s, "
+			"or run 's3gc-refs snapshot'", found ? buf_str(&v) : "(none)",
+			o->slot, found ? buf_str(&v) : o->slot);
+		goto out;
+	}
+	if (refs_meta_get(r, REFS_META_POSITION, &v, &found, e) < 0)
+		goto out;
+	if (!found || pg_lsn_parse(buf_str(&v), pos) < 0) {
+		err_set(e, S3GC_E_CDC, 0,
+			"the reference store has no valid position: run 's3gc-refs snapshot'");
+		goto out;
+	}
+	rc = 0;
+out:
+	refs_abort(r);
+	buf_release(&v);
+	return rc;
+}
+
+/* The slot must be there, readable, free, ours, and not ahead of the store. */
+static int check_slot(struct pgconn *q, const struct cdc_pg_opts *o,
+		      uint64_t pos, struct s3gc_err *e)
+{
+	struct cdc_pg_slot s;
+	char a[PG_LSN_MAX], b[PG_LSN_MAX];
+
+	if (pgc_slot(q, o->slot, &s, e) < 0)
+		return -1;
+	if (!s.exists)
+		return err_set(e, S3GC_E_CDC, 0,
+			       "replication slot '%s' does not exist (dropped?): changes since "
+			       "the last sync are lost to it; run 's3gc-refs snapshot'", o->slot);
+	if (strcmp(s.wal_status, "lost") == 0)
+		return err_set(e, S3GC_E_CDC, 0,
+			       "replication slot '%s' is lost (wal_status = lost): the server "
+			       "removed WAL it had not sent; run 's3gc-refs snapshot', and sync "
+			       "more often or raise max_slot_wal_keep_size", o->slot);
+	if (s.active)
+		return err_set(e, S3GC_E_CDC, 0,
+			       "slot '%s' is in use by server process %ld: stop the s3gc-refs "
+			       "follow that holds it, or use --slot", o->slot, s.active_pid);
+	if (strcmp(s.plugin, "pgoutput") != 0)
+		return err_set(e, S3GC_E_CDC, 0,
+			       "slot '%s' uses plugin '%s', not pgoutput: drop it or use --slot",
+			       o->slot, s.plugin);
+	if (s.confirmed_flush > pos) {
+		pg_lsn_format(s.confirmed_flush, a);
+		pg_lsn_format(pos, b);
+		return err_set(e, S3GC_E_CDC, 0,
+			       "slot '%s' has confirmed %s, past the store's position %s: "
+			       "something else consumed it; run 's3gc-refs snapshot'",
+			       o->slot, a, b);
+	}
+	return 0;
+}
+
+static int preflight(struct pgconn *q, const struct conf *c,
+		     const struct cdc_pg_opts *o, uint64_t pos,
+		     struct s3gc_err *e)
+{
+	struct pgc_tables ts = { NULL, 0 };
+	int rc;
+
+	rc = pgc_describe(q, c, 1, &ts, e);
+	if (rc == 0)
+		rc = pgc_publication(q, &ts, o->publication, 0, e);
+	if (rc == 0 && pos)
+		rc = check_slot(q, o, pos, e);
+	pgc_tables_release(&ts);
+	return rc;
+}
+
+struct loop {
+	const struct conf *c;
+	const struct cdc_pg_opts *o;
+	struct pgconn *q;
+	int follow;
+	volatile sig_atomic_t *stop;
+	uint64_t target;
+};
+
+static int run(struct stream *s, const struct loop *l, struct s3gc_err *e)
+{
+	int64_t checked = now_ms();
+
+	for (;;) {
+		struct pgrepl_frame f;
+		const char *data;
+		size_t n;
+		int wait, k;
+
+		if (!l->follow && !s->in_txn && s->pending >= l->target)
+			return flush(s, e);
+		if (l->follow && l->stop && *l->stop)
+			return s->in_txn ? 0 : flush(s, e);
+		wait = s->open && !s->in_txn ? 0 : l->follow ? 1000 : 200;
+		k = db_pg_recv(s->rc, wait, &data, &n, e);
+		if (k < 0)
+			return -1;
+		if (k == 0) {
+			/* Nothing more for now: commit what is read, keep the server informed. */
+			if (!s->in_txn && flush(s, e) < 0)
+				return -1;
+			if (!s->open && now_ms() - s->status_ms >= (l->follow ? STATUS_MS : 200) &&
+			    send_status(s, !l->follow, e) < 0)
+				return -1;
+			if (l->follow && !s->open && now_ms() - checked >= RECHECK_MS) {
+				if (preflight(l->q, l->c, l->o, 0, e) < 0)
+					return -1;
+				checked = now_ms();
+			}
+			continue;
+		}
+		if (pgrepl_parse(data, n, &f, e) < 0)
+			return -1;
+		if (f.kind == 'k') {
+			if (advance(s, f.wal_end, e) < 0)
+				return -1;
+			if (f.reply_requested && send_status(s, 0, e) < 0)
+				return -1;
+			continue;
+		}
+		if (on_message(s, f.data, f.len, e) < 0)
+			return -1;
+		if (now_ms() - s->status_ms >= STATUS_MS && send_status(s, 0, e) < 0)
+			return -1;
+	}
+}
+
+int cdc_pg_stream(const struct conf *c, const struct norm_ctx *n,
+		  struct refs *r, const struct cdc_pg_opts *o, int follow,
+		  volatile sig_atomic_t *stop, struct cdc_pg_stats *st,
+		  struct s3gc_err *e)
+{
+	struct pgconn q = PGCONN_INIT, rc = PGCONN_INIT;
+	struct stream s;
+	struct loop l = { c, o, &q, follow, stop, 0 };
+	struct pg_system sys;
+	uint64_t pos;
+	int ret = -1;
+
+	memset(st, 0, sizeof *st);
+	memset(&s, 0, sizeof s);
+	pgo_msg_init(&s.m);
+	if (check_store(r, o, &pos, e) < 0)
+		return -1;
+	st->start_lsn = st->end_lsn = pos;
+	s.r = r;
+	s.rc = &rc;
+	s.st = st;
+	s.batch = o->batch ? o->batch : STREAM_BATCH;
+	s.stored = s.pending = s.confirmed = pos;
+	if (cdc_apply_new(&s.a, c, n, e) < 0)
+		goto out;
+	if (pgc_connect(&q, o, e) < 0 || preflight(&q, c, o, pos, e) < 0)
+		goto out;
+	if (db_pg_connect(&rc, o->conninfo, 1, e) < 0 ||
+	    db_pg_identify(&rc, &sys, e) < 0)
+		goto out;
+	l.target = sys.xlogpos;
+	if (!follow && pos >= l.target) {
+		ret = 0;
+		goto out;
+	}
+	if (db_pg_start_replication(&rc, o->slot, pos, o->publication, e) < 0) {
+		pgc_advise(e);
+		goto out;
+	}
+	s.status_ms = now_ms();
+	ret = run(&s, &l, e);
+	if (ret == 0 && send_status(&s, 0, e) < 0)
+		ret = -1;
+out:
+	if (s.open)
+		refs_abort(r);
+	pgo_msg_release(&s.m);
+	cdc_apply_free(s.a);
+	db_pg_close(&rc);
+	db_pg_close(&q);
+	return ret;
+}

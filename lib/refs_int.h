@@ -1,0 +1,123 @@
+/*
+ * refs_int.h: what the reference store's files share: the handle, the
+ * byte-order helpers and the LMDB calls that name the store in their
+ * errors. Private to lib/refs*.c; refs.h is the API.
+ */
+#ifndef S3GC_REFS_INT_H
+#define S3GC_REFS_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lmdb.h>
+
+#include "buf.h"
+#include "err.h"
+#include "hash.h"
+#include "refs.h"
+#include "store.h"
+
+#define LONG_KEYLEN (REFS_LONG_PREFIX + SHA256_LEN)
+#define ROW_KEYLEN (4 + 2 + SHA256_LEN)
+#define NAME_MAX_ID 255
+
+/*
+ * A cache of table and column ids by name (refs_ids.c), so that the row
+ * map does not read meta on every call. Only ids that exist are cached.
+ * An entry made in a write transaction may be an id that transaction
+ * assigned: it is `fresh` until the commit, and an abort (or a failed
+ * commit) forgets the fresh ones.
+ */
+#define REFS_IDCACHE_SLOTS 256 /* a power of two */
+
+struct refs_idslot {
+	char *name; /* NULL: empty slot */
+	uint32_t hash, id;
+	size_t len;
+	char kind;
+	unsigned char fresh;
+};
+
+struct refs_idcache {
+	struct refs_idslot slot[REFS_IDCACHE_SLOTS];
+	unsigned used, nfresh;
+};
+
+struct refs {
+	struct store st;
+	MDB_dbi refs, longrefs, rows, meta;
+	MDB_txn *txn;
+	int write;
+	struct buf val; /* scratch for values being built */
+	struct refs_idcache ids;
+	struct extsort *bulk; /* refs_bulk_begin .. refs_bulk_end */
+	struct buf bulkrec;   /* scratch for bulk records */
+};
+
+static inline void put_be(unsigned char *p, uint64_t v, int len)
+{
+	for (int i = len - 1; i >= 0; i--, v >>= 8)
+		p[i] = (unsigned char)(v & 0xff);
+}
+
+static inline uint64_t get_be(const unsigned char *p, int len)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < len; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Check that a transaction of the needed kind (write != 0) is open. */
+int refs_need_txn(struct refs *r, int write, struct s3gc_err *e);
+
+/* mdb_get, mdb_put and mdb_del in the handle's transaction; db names the
+ * database in messages. A missing key is *found = 0 / not an error. */
+int refs_db_get(struct refs *r, MDB_dbi dbi, MDB_val *k, MDB_val *v,
+		int *found, const char *db, struct s3gc_err *e);
+int refs_db_put(struct refs *r, MDB_dbi dbi, MDB_val *k, MDB_val *v,
+		unsigned flags, const char *db, struct s3gc_err *e);
+int refs_db_del(struct refs *r, MDB_dbi dbi, MDB_val *k, const char *db,
+		struct s3gc_err *e);
+
+/* A meta record by raw name (internal '.' names too); *v points into the
+ * map, valid until the next write. */
+int refs_meta_find(struct refs *r, const void *name, size_t nlen, MDB_val *v,
+		   int *found, struct s3gc_err *e);
+int refs_meta_store(struct refs *r, const void *name, size_t nlen,
+		    const void *v, size_t n, struct s3gc_err *e);
+
+/* refs_rows.c: the rows key of a cell; *found = 0 if its table or column
+ * is unknown (and not assigned). */
+int refs_row_key(struct refs *r, const char *table, const char *column,
+		 const char *pk, size_t pklen, int assign,
+		 unsigned char rk[ROW_KEYLEN], int *found, struct s3gc_err *e);
+
+/* refs_bulk.c: gather a count (+1 for key) or a row-map cell for the bulk load. */
+int refs_bulk_key(struct refs *r, const char *key, size_t n,
+		  struct s3gc_err *e);
+int refs_bulk_row(struct refs *r, const unsigned char rk[ROW_KEYLEN],
+		  const void *val, size_t n, struct s3gc_err *e);
+
+/* refs_rows.c: copy the key held in a rows value into out (may be NULL);
+ * a malformed value is S3GC_E_IO. */
+int refs_row_val_key(struct refs *r, const MDB_val *v, struct buf *out,
+		     struct s3gc_err *e);
+
+/*
+ * refs_ids.c: the id of a table (kind 't', 4 bytes) or column ('c', 2
+ * bytes); with `assign`, a new one when the name has none (which needs a
+ * write transaction). *id = 0 when absent and not assigned (ids start at 1).
+ */
+int refs_name_id(struct refs *r, char kind, const char *name, int assign,
+		 uint32_t *id, struct s3gc_err *e);
+
+/* The handle's transaction ended, committed (1) or not (0): keep or
+ * forget the ids cached during it. */
+void refs_ids_end(struct refs *r, int committed);
+
+/* Empty the cache and free its memory. */
+void refs_ids_free(struct refs *r);
+
+#endif

@@ -11,10 +11,19 @@
 #include "extsort.h"
 
 #define MIN_MEM (64 * 1024)
-#define RUN_BUF (64 * 1024) /* stdio buffer per run file */
+#define RUN_BUF (64 * 1024) /* read buffer per run file */
+#define OUT_BUF (256 * 1024) /* write buffer for a run being written */
+
+/* A record in memory: the first 16 key bytes as two numbers, for speed. */
+struct ent {
+	uint64_t p0, p1;
+	size_t off; /* in the arena; also the order records were added in */
+};
 
 struct run {
-	FILE *fp;
+	int fd;
+	char *buf;  /* read buffer: buf[pos..len) not yet used */
+	size_t pos, len;
 	char *rec;  /* the current record: key then value */
 	size_t cap;
 	uint32_t kn, vn;
@@ -25,7 +34,7 @@ struct extsort {
 	size_t mem;
 	char *arena;    /* records: u32 kn, u32 vn, key, value */
 	size_t alen, acap;
-	size_t *idx;    /* offsets of the records in arena */
+	struct ent *idx; /* the records in arena */
 	size_t n, icap, next;
 	size_t count;
 	struct run *runs;
@@ -70,63 +79,204 @@ static void hdr(const char *p, uint32_t *kn, uint32_t *vn)
 	memcpy(vn, p + 4, 4);
 }
 
-static int idx_cmp(const void *a, const void *b, void *arg)
+static uint64_t be_prefix(const unsigned char *k, size_t n)
 {
-	const char *arena = arg;
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	uint32_t xk, yk, v;
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < 8; i++)
+		v = v << 8 | (i < n ? k[i] : 0);
+	return v;
+}
+
+/* Compare from byte lcp on: every key of the batch shares the bytes before. */
+static int ent_cmp(const char *arena, size_t lcp, const struct ent *a,
+		   const struct ent *b)
+{
+	uint32_t ak, bk, v;
 	int c;
 
-	hdr(arena + x, &xk, &v);
-	hdr(arena + y, &yk, &v);
-	c = keycmp(arena + x + 8, xk, arena + y + 8, yk);
+	if (a->p0 != b->p0)
+		return a->p0 < b->p0 ? -1 : 1;
+	if (a->p1 != b->p1)
+		return a->p1 < b->p1 ? -1 : 1;
+	hdr(arena + a->off, &ak, &v);
+	hdr(arena + b->off, &bk, &v);
+	c = keycmp(arena + a->off + 8 + lcp, ak - lcp, arena + b->off + 8 + lcp,
+		   bk - lcp);
 	if (c)
 		return c;
-	return x < y ? -1 : x > y; /* stable: the earlier record first */
+	return a->off < b->off ? -1 : a->off > b->off; /* stable */
+}
+
+static void swap_ent(struct ent *a, struct ent *b)
+{
+	struct ent t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+/* Quicksort (median of three; the smaller side first) and insertion sort. */
+static void sort_ents(const char *arena, size_t lcp, struct ent *v, size_t n)
+{
+	while (n > 16) {
+		size_t m = n / 2, i = 0, j = n - 1;
+		struct ent pivot;
+
+		if (ent_cmp(arena, lcp, &v[m], &v[0]) < 0)
+			swap_ent(&v[m], &v[0]);
+		if (ent_cmp(arena, lcp, &v[n - 1], &v[0]) < 0)
+			swap_ent(&v[n - 1], &v[0]);
+		if (ent_cmp(arena, lcp, &v[n - 1], &v[m]) < 0)
+			swap_ent(&v[n - 1], &v[m]);
+		pivot = v[m];
+		for (;;) {
+			while (ent_cmp(arena, lcp, &v[i], &pivot) < 0)
+				i++;
+			while (ent_cmp(arena, lcp, &pivot, &v[j]) < 0)
+				j--;
+			if (i >= j)
+				break;
+			swap_ent(&v[i], &v[j]);
+			i++;
+			j--;
+		}
+		/* v[0..j] <= pivot <= v[j+1..n) */
+		if (j + 1 < n - j - 1) {
+			sort_ents(arena, lcp, v, j + 1);
+			v += j + 1;
+			n -= j + 1;
+		} else {
+			sort_ents(arena, lcp, v + j + 1, n - j - 1);
+			n = j + 1;
+		}
+	}
+	for (size_t i = 1; i < n; i++) {
+		struct ent t = v[i];
+		size_t k = i;
+
+		for (; k > 0 && ent_cmp(arena, lcp, &t, &v[k - 1]) < 0; k--)
+			v[k] = v[k - 1];
+		v[k] = t;
+	}
+}
+
+/*
+ * Sort the records in memory. Keys of a batch often share a long prefix
+ * (a bucket's directory, a table and column id): the numbers compared
+ * first are taken from after the prefix all of them share.
+ */
+static void sort_memory(struct extsort *s)
+{
+	const unsigned char *first;
+	uint32_t fk, k, v;
+	size_t lcp;
+
+	if (s->n == 0)
+		return;
+	first = (const unsigned char *)s->arena + s->idx[0].off;
+	hdr((const char *)first, &fk, &v);
+	lcp = fk;
+	first += 8;
+	for (size_t i = 1; i < s->n && lcp; i++) {
+		const unsigned char *p = (const unsigned char *)s->arena + s->idx[i].off;
+		size_t j = 0;
+
+		hdr((const char *)p, &k, &v);
+		p += 8;
+		while (j < lcp && j < k && p[j] == first[j])
+			j++;
+		lcp = j;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		const unsigned char *p = (const unsigned char *)s->arena + s->idx[i].off;
+
+		hdr((const char *)p, &k, &v);
+		p += 8 + lcp;
+		k -= (uint32_t)lcp;
+		s->idx[i].p0 = be_prefix(p, k);
+		s->idx[i].p1 = k > 8 ? be_prefix(p + 8, k - 8) : 0;
+	}
+	sort_ents(s->arena, lcp, s->idx, s->n);
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
 }
 
 /* Sort what is in memory and write it out as a run; memory is then empty. */
 static int spill(struct extsort *s, struct s3gc_err *e)
 {
-	char path[4096];
+	char path[4096], *out;
 	struct run *rs, *r;
+	size_t used = 0;
 	int fd;
 
-	qsort_r(s->idx, s->n, sizeof(*s->idx), idx_cmp, s->arena);
+	sort_memory(s);
 	rs = realloc(s->runs, (s->nruns + 1) * sizeof(*rs));
 	if (!rs)
 		return nomem(e);
 	s->runs = rs;
 	r = &rs[s->nruns];
 	memset(r, 0, sizeof(*r));
+	r->fd = -1;
 	snprintf(path, sizeof path, "%s/.s3gc-sort.XXXXXX", s->tmpdir);
 	fd = mkstemp(path);
 	if (fd < 0)
 		return err_sys(e, S3GC_E_IO, errno, "cannot make a sort file in '%s'",
 			       s->tmpdir);
 	unlink(path);
-	r->fp = fdopen(fd, "w+");
-	if (!r->fp) {
-		close(fd);
-		return err_sys(e, S3GC_E_IO, errno, "cannot open a sort file");
-	}
+	r->fd = fd;
 	s->nruns++;
-	setvbuf(r->fp, NULL, _IOFBF, RUN_BUF);
-	for (size_t i = 0; i < s->n; i++) {
-		const char *p = s->arena + s->idx[i];
-		uint32_t kn, vn;
+	out = malloc(OUT_BUF);
+	if (!out)
+		return nomem(e);
+	for (size_t i = 0; i <= s->n; i++) {
+		const char *p = i < s->n ? s->arena + s->idx[i].off : NULL;
+		uint32_t kn = 0, vn = 0;
+		size_t len = 0;
 
-		hdr(p, &kn, &vn);
-		if (fwrite(p, 1, 8 + (size_t)kn + vn, r->fp) != 8 + (size_t)kn + vn)
-			return err_sys(e, S3GC_E_IO, errno,
-				       "cannot write a sort file in '%s'", s->tmpdir);
+		if (p) {
+			hdr(p, &kn, &vn);
+			len = 8 + (size_t)kn + vn;
+		}
+		if ((!p || used + len > OUT_BUF) && used) {
+			if (write_all(fd, out, used) < 0)
+				goto fail;
+			used = 0;
+		}
+		if (!p)
+			break;
+		if (len > OUT_BUF) {
+			if (write_all(fd, p, len) < 0)
+				goto fail;
+			continue;
+		}
+		memcpy(out + used, p, len);
+		used += len;
 	}
-	if (fflush(r->fp) != 0 || fseek(r->fp, 0, SEEK_SET) != 0)
-		return err_sys(e, S3GC_E_IO, errno, "cannot write a sort file in '%s'",
+	free(out);
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return err_sys(e, S3GC_E_IO, errno, "cannot read back a sort file in '%s'",
 			       s->tmpdir);
 	s->n = 0;
 	s->alen = 0;
 	return 0;
+fail:
+	free(out);
+	return err_sys(e, S3GC_E_IO, errno, "cannot write a sort file in '%s'",
+		       s->tmpdir);
 }
 
 int extsort_add(struct extsort *s, const void *k, size_t kn, const void *v,
@@ -139,7 +289,7 @@ int extsort_add(struct extsort *s, const void *k, size_t kn, const void *v,
 		return err_set(e, S3GC_E_INTERNAL, 0, "extsort_add after finish");
 	if (kn > UINT32_MAX || vn > UINT32_MAX)
 		return err_set(e, S3GC_E_INTERNAL, 0, "record too large to sort");
-	if (s->n && s->alen + need + (s->n + 1) * sizeof(size_t) > s->mem &&
+	if (s->n && s->alen + need + (s->n + 1) * sizeof(struct ent) > s->mem &&
 	    spill(s, e) < 0)
 		return -1;
 	if (s->alen + need > s->acap) {
@@ -156,7 +306,7 @@ int extsort_add(struct extsort *s, const void *k, size_t kn, const void *v,
 	}
 	if (s->n == s->icap) {
 		size_t nc = s->icap ? 2 * s->icap : 1024;
-		size_t *p = realloc(s->idx, nc * sizeof(*p));
+		struct ent *p = realloc(s->idx, nc * sizeof(*p));
 
 		if (!p)
 			return nomem(e);
@@ -169,22 +319,53 @@ int extsort_add(struct extsort *s, const void *k, size_t kn, const void *v,
 		memcpy(s->arena + s->alen + 8, k, kn);
 	if (vn)
 		memcpy(s->arena + s->alen + 8 + kn, v, vn);
-	s->idx[s->n++] = s->alen;
+	s->idx[s->n++].off = s->alen; /* prefixes: when sorted */
 	s->alen += need;
 	s->count++;
 	return 0;
+}
+
+/* Copy n bytes of the run into dst; 1, 0 at a clean end (n bytes none), -1. */
+static int run_bytes(struct run *r, char *dst, size_t n)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		ssize_t got;
+
+		if (r->pos < r->len) {
+			size_t take = r->len - r->pos < n - done ? r->len - r->pos : n - done;
+
+			memcpy(dst + done, r->buf + r->pos, take);
+			r->pos += take;
+			done += take;
+			continue;
+		}
+		got = read(r->fd, r->buf, RUN_BUF);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return -1;
+		if (got == 0)
+			return done == 0 ? 0 : (errno = EIO, -1);
+		r->pos = 0;
+		r->len = (size_t)got;
+	}
+	return 1;
 }
 
 /* Read a run's next record: 1, 0 at its end, -1 on error. */
 static int run_read(struct run *r, struct s3gc_err *e)
 {
 	char h[8];
-	size_t got = fread(h, 1, 8, r->fp), need;
+	size_t need;
+	int k;
 
-	if (got == 0 && feof(r->fp))
-		return 0;
-	if (got != 8)
-		goto short_read;
+	if (!r->buf && !(r->buf = malloc(RUN_BUF)))
+		return nomem(e);
+	k = run_bytes(r, h, 8);
+	if (k <= 0)
+		goto done;
 	hdr(h, &r->kn, &r->vn);
 	need = (size_t)r->kn + r->vn;
 	if (need + 1 > r->cap) {
@@ -199,12 +380,20 @@ static int run_read(struct run *r, struct s3gc_err *e)
 		r->rec = p;
 		r->cap = nc;
 	}
-	if (need && fread(r->rec, 1, need, r->fp) != need)
-		goto short_read;
-	return 1;
-short_read:
-	return err_sys(e, S3GC_E_IO, ferror(r->fp) ? errno : EIO,
-		       "cannot read back a sort file");
+	k = need ? run_bytes(r, r->rec, need) : 1;
+	if (k == 0)
+		errno = EIO;
+	if (k > 0)
+		return 1;
+	k = -1;
+done:
+	if (k == 0) {
+		/* The run is used up: give its memory back now. */
+		free(r->buf);
+		r->buf = NULL;
+		return 0;
+	}
+	return err_sys(e, S3GC_E_IO, errno, "cannot read back a sort file");
 }
 
 static int run_less(const struct extsort *s, size_t a, size_t b)
@@ -239,7 +428,7 @@ int extsort_finish(struct extsort *s, struct s3gc_err *e)
 		return 0;
 	s->finished = 1;
 	if (s->nruns == 0) {
-		qsort_r(s->idx, s->n, sizeof(*s->idx), idx_cmp, s->arena);
+		sort_memory(s);
 		s->next = 0;
 		return 0;
 	}
@@ -279,7 +468,7 @@ int extsort_next(struct extsort *s, const void **k, size_t *kn,
 
 		if (s->next == s->n)
 			return 0;
-		p = s->arena + s->idx[s->next++];
+		p = s->arena + s->idx[s->next++].off;
 		hdr(p, &k32, &v32);
 		*k = p + 8;
 		*kn = k32;
@@ -323,8 +512,9 @@ void extsort_free(struct extsort *s)
 	if (!s)
 		return;
 	for (size_t i = 0; i < s->nruns; i++) {
-		if (s->runs[i].fp)
-			fclose(s->runs[i].fp);
+		if (s->runs[i].fd >= 0)
+			close(s->runs[i].fd);
+		free(s->runs[i].buf);
 		free(s->runs[i].rec);
 	}
 	free(s->runs);

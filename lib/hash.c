@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,25 @@ static const EVP_MD *alg_md(enum hash_alg alg)
 	return alg == HASH_MD5 ? EVP_md5() : EVP_sha256();
 }
 
+/*
+ * EVP_sha256() makes OpenSSL 3 look the algorithm up (under a lock) on
+ * every use; the row map hashes millions of short keys, so fetch it once.
+ * The fetched object lives as long as the process.
+ */
+static EVP_MD *sha256_fetched;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void fetch_sha256(void)
+{
+	sha256_fetched = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *sha256_md(void)
+{
+	pthread_once(&sha256_once, fetch_sha256);
+	return sha256_fetched ? sha256_fetched : EVP_sha256();
+}
+
 static int digest(const EVP_MD *md, const void *p, size_t n,
 		  unsigned char *out, struct s3gc_err *e)
 {
@@ -40,7 +60,7 @@ static int digest(const EVP_MD *md, const void *p, size_t n,
 int hash_sha256(const void *p, size_t n, unsigned char out[SHA256_LEN],
 		struct s3gc_err *e)
 {
-	return digest(EVP_sha256(), p, n, out, e);
+	return digest(sha256_md(), p, n, out, e);
 }
 
 int hash_md5(const void *p, size_t n, unsigned char out[MD5_LEN],

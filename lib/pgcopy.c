@@ -50,6 +50,9 @@ int pgcopy_split(const char *p, size_t n, size_t nf, struct buf *arena,
 	if (n && p[n - 1] == '\n')
 		n--;
 	buf_reset(arena);
+	/* Decoded, the row is no longer than it was, plus a NUL per field. */
+	if (buf_grow(arena, n + nf + 1, e) < 0)
+		return -1;
 	for (;;) {
 		size_t start = arena->len;
 		int null = 0;
@@ -63,10 +66,19 @@ int pgcopy_split(const char *p, size_t n, size_t nf, struct buf *arena,
 			i += 2;
 		}
 		while (!null && i < n && p[i] != '\t') {
-			char c = p[i++];
+			size_t j = i;
+			char c;
 
-			if (c == '\\' && i < n)
-				c = unescape(p, n, &i);
+			/* A run of plain bytes at once, then one escape. */
+			while (j < n && p[j] != '\t' && p[j] != '\\')
+				j++;
+			if (j > i && buf_add(arena, p + i, j - i, e) < 0)
+				return -1;
+			i = j;
+			if (i == n || p[i] == '\t')
+				break;
+			i++;
+			c = i < n ? unescape(p, n, &i) : '\\';
 			if (buf_addc(arena, c, e) < 0)
 				return -1;
 		}

@@ -14,42 +14,33 @@
 #include "refs.h"
 #include "refs_int.h"
 
-/* Sort records: a tag byte, then the key of the database it goes to. */
-#define TAG_KEY 'k'
-#define TAG_ROW 'r'
-
 int refs_bulk_begin(struct refs *r, size_t mem, struct s3gc_err *e)
 {
 	if (refs_need_txn(r, 1, e) < 0)
 		return -1;
 	if (r->bulk)
 		return err_set(e, S3GC_E_INTERNAL, 0, "bulk load already begun");
-	if (buf_grow(&r->bulkrec, REFS_SHORT_MAX + 64, e) < 0)
+	if (extsort_new(&r->bulk, r->st.path, mem / 2, e) < 0)
 		return -1;
-	return extsort_new(&r->bulk, r->st.path, mem, e);
+	if (extsort_new(&r->bulkrows, r->st.path, mem / 2, e) < 0) {
+		refs_bulk_abort(r);
+		return -1;
+	}
+	return 0;
 }
 
 int refs_bulk_key(struct refs *r, const char *key, size_t n,
 		  struct s3gc_err *e)
 {
-	struct buf *b = &r->bulkrec;
-
 	if (n == 0)
 		return err_set(e, S3GC_E_DATA, 0, "empty key");
-	buf_reset(b);
-	if (buf_addc(b, TAG_KEY, e) < 0 || buf_add(b, key, n, e) < 0)
-		return -1;
-	return extsort_add(r->bulk, b->data, b->len, NULL, 0, e);
+	return extsort_add(r->bulk, key, n, NULL, 0, e);
 }
 
 int refs_bulk_row(struct refs *r, const unsigned char rk[ROW_KEYLEN],
 		  const void *val, size_t n, struct s3gc_err *e)
 {
-	char k[1 + ROW_KEYLEN];
-
-	k[0] = TAG_ROW;
-	memcpy(k + 1, rk, ROW_KEYLEN);
-	return extsort_add(r->bulk, k, sizeof k, val, n, e);
+	return extsort_add(r->bulkrows, rk, ROW_KEYLEN, val, n, e);
 }
 
 /* Write one row-map cell: appended if it sorts last, else put; a cell
@@ -81,65 +72,72 @@ static int next_txn(struct refs *r, unsigned long *inbatch,
 	return refs_begin(r, 1, e);
 }
 
-int refs_bulk_end(struct refs *r, unsigned long batch, struct s3gc_err *e)
+/* The counts: equal keys come together; each key is loaded once. */
+static int end_keys(struct refs *r, struct extsort *s, unsigned long batch,
+		    unsigned long *inbatch, struct s3gc_err *e)
 {
-	struct extsort *s = r->bulk;
 	struct buf *cur = &r->bulkrec;
 	unsigned long long count = 0;
-	unsigned long inbatch = 0;
 	const void *k, *v;
 	size_t kn, vn;
-	int got, rc = -1;
+	int got;
 
-	if (!s)
-		return err_set(e, S3GC_E_INTERNAL, 0, "no bulk load begun");
-	r->bulk = NULL; /* from here on, writes go to the store */
-	if (refs_need_txn(r, 1, e) < 0 || extsort_finish(s, e) < 0)
-		goto out;
 	buf_reset(cur);
 	while ((got = extsort_next(s, &k, &kn, &v, &vn, e)) > 0) {
-		const char *p = k;
-
-		if (p[0] == TAG_KEY) {
-			/* Equal keys are adjacent: count them, load once. */
-			if (count && cur->len == kn - 1 && !memcmp(cur->data, p + 1, kn - 1)) {
-				count++;
-				continue;
-			}
-			if (count && (refs_load(r, cur->data, cur->len, count, e) < 0 ||
-				      next_txn(r, &inbatch, batch, e) < 0))
-				goto out;
-			buf_reset(cur);
-			if (buf_add(cur, p + 1, kn - 1, e) < 0)
-				goto out;
-			count = 1;
+		if (count && cur->len == kn && !memcmp(cur->data, k, kn)) {
+			count++;
 			continue;
 		}
-		if (count) {
-			if (refs_load(r, cur->data, cur->len, count, e) < 0)
-				goto out;
-			count = 0;
-		}
-		if (p[0] != TAG_ROW || kn != 1 + ROW_KEYLEN) {
-			err_set(e, S3GC_E_INTERNAL, 0, "bad bulk record");
-			goto out;
-		}
-		if (load_row(r, p + 1, v, vn, e) < 0 ||
-		    next_txn(r, &inbatch, batch, e) < 0)
-			goto out;
+		if (count && (refs_load(r, cur->data, cur->len, count, e) < 0 ||
+			      next_txn(r, inbatch, batch, e) < 0))
+			return -1;
+		buf_reset(cur);
+		if (buf_add(cur, k, kn, e) < 0)
+			return -1;
+		count = 1;
 	}
 	if (got < 0)
-		goto out;
-	if (count && refs_load(r, cur->data, cur->len, count, e) < 0)
-		goto out;
-	rc = 0;
-out:
-	extsort_free(s);
+		return -1;
+	return count ? refs_load(r, cur->data, cur->len, count, e) : 0;
+}
+
+static int end_rows(struct refs *r, struct extsort *s, unsigned long batch,
+		    unsigned long *inbatch, struct s3gc_err *e)
+{
+	const void *k, *v;
+	size_t kn, vn;
+	int got;
+
+	while ((got = extsort_next(s, &k, &kn, &v, &vn, e)) > 0)
+		if (kn != ROW_KEYLEN || load_row(r, k, v, vn, e) < 0 ||
+		    next_txn(r, inbatch, batch, e) < 0)
+			return kn != ROW_KEYLEN
+				? err_set(e, S3GC_E_INTERNAL, 0, "bad bulk row") : -1;
+	return got;
+}
+
+int refs_bulk_end(struct refs *r, unsigned long batch, struct s3gc_err *e)
+{
+	struct extsort *keys = r->bulk, *rows = r->bulkrows;
+	unsigned long inbatch = 0;
+	int rc = -1;
+
+	if (!keys || !rows)
+		return err_set(e, S3GC_E_INTERNAL, 0, "no bulk load begun");
+	r->bulk = r->bulkrows = NULL; /* from here on, writes go to the store */
+	if (refs_need_txn(r, 1, e) == 0 && extsort_finish(keys, e) == 0 &&
+	    extsort_finish(rows, e) == 0 &&
+	    end_keys(r, keys, batch, &inbatch, e) == 0 &&
+	    end_rows(r, rows, batch, &inbatch, e) == 0)
+		rc = 0;
+	extsort_free(keys);
+	extsort_free(rows);
 	return rc;
 }
 
 void refs_bulk_abort(struct refs *r)
 {
 	extsort_free(r->bulk);
-	r->bulk = NULL;
+	extsort_free(r->bulkrows);
+	r->bulk = r->bulkrows = NULL;
 }

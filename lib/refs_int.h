@@ -50,7 +50,7 @@ struct refs {
 	int write;
 	struct buf val; /* scratch for values being built */
 	struct refs_idcache ids;
-	struct extsort *bulk; /* refs_bulk_begin .. refs_bulk_end */
+	struct extsort *bulk, *bulkrows; /* refs_bulk_begin .. refs_bulk_end */
 	struct buf bulkrec;   /* scratch for bulk records */
 };
 

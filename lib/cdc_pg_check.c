@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 
@@ -178,7 +179,12 @@ static int check_columns(struct pgconn *q, const char *oid,
 		}
 		why = type_fits(col->kind, PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
 				PQgetvalue(res, i, 3));
-		if (why)
+		if (why && gone == S3GC_E_CDC)
+			rc = err_set(e, gone, 0,
+				     "watched column '%s' of '%s' is now %s, not %s: update "
+				     "[tables] in %s and run 's3gc-refs snapshot'", col->name,
+				     t->qname, PQgetvalue(res, i, 1), why, where);
+		else if (why)
 			rc = err_set(e, gone, 0,
 				     "%s: [tables]: column '%s' of '%s' is %s, not %s%s", where,
 				     col->name, t->qname, PQgetvalue(res, i, 1), why,
@@ -503,6 +509,22 @@ int pgc_slot(struct pgconn *q, const char *slot, struct cdc_pg_slot *s,
 	}
 	PQclear(res);
 	return 0;
+}
+
+#define SETTLE_TRIES 50 /* of 200 ms */
+
+int pgc_slot_settled(struct pgconn *q, const char *slot, struct cdc_pg_slot *s,
+		     struct s3gc_err *e)
+{
+	for (int tries = 0;; tries++) {
+		struct timespec ts = { 0, 200 * 1000000L };
+
+		if (pgc_slot(q, slot, s, e) < 0)
+			return -1;
+		if (!s->active || tries == SETTLE_TRIES)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
 }
 
 int cdc_pg_slot_info(const struct cdc_pg_opts *o, struct cdc_pg_slot *s,

@@ -60,6 +60,13 @@ int pgc_publication(struct pgconn *q, const struct pgc_tables *ts,
 int pgc_slot(struct pgconn *q, const char *slot, struct cdc_pg_slot *s,
 	     struct s3gc_err *e);
 
+/*
+ * pgc_slot, but when the slot is in use, ask again for a while (10 s): a
+ * client killed a moment ago holds it until the server notices.
+ */
+int pgc_slot_settled(struct pgconn *q, const char *slot, struct cdc_pg_slot *s,
+		     struct s3gc_err *e);
+
 /* Turn a server error into S3GC_E_CDC with advice, when it is one we know. */
 int pgc_advise(struct s3gc_err *e);
 

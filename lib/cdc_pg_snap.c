@@ -107,7 +107,7 @@ static int make_slot(struct pgconn *q, struct pgconn *rc,
 {
 	struct cdc_pg_slot s;
 
-	if (pgc_slot(q, o->slot, &s, e) < 0)
+	if (pgc_slot_settled(q, o->slot, &s, e) < 0)
 		return -1;
 	if (s.exists && s.active)
 		return err_set(e, S3GC_E_CDC, 0,

@@ -194,7 +194,7 @@ static int check_slot(struct pgconn *q, const struct cdc_pg_opts *o,
 	struct cdc_pg_slot s;
 	char a[PG_LSN_MAX], b[PG_LSN_MAX];
 
-	if (pgc_slot(q, o->slot, &s, e) < 0)
+	if (pgc_slot_settled(q, o->slot, &s, e) < 0)
 		return -1;
 	if (!s.exists)
 		return err_set(e, S3GC_E_CDC, 0,

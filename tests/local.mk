@@ -43,3 +43,4 @@ include tests/unit/dbpg.mk
 include tests/unit/cdcapply.mk
 include tests/unit/pgcopy.mk
 include tests/unit/extsort.mk
+include tests/cli/refs.mk

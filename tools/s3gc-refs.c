@@ -89,7 +89,7 @@ static const struct option longopts[] = {
 struct flags {
 	const char *config, *refs, *bucket, *endpoint, *region, *cmd;
 	struct cdc_pg_opts pg;
-	int counts, invert;
+	int counts, invert, max_lag_set;
 	unsigned long long max_lag;
 };
 
@@ -131,7 +131,10 @@ static void parse_args(int argc, char **argv, struct flags *f)
 		case OPT_REGION: f->region = optarg; break;
 		case OPT_COUNTS: f->counts = 1; break;
 		case OPT_INVERT: f->invert = 1; break;
-		case OPT_MAX_LAG: f->max_lag = ull_arg("--max-lag", optarg); break;
+		case OPT_MAX_LAG:
+			f->max_lag = ull_arg("--max-lag", optarg);
+			f->max_lag_set = 1;
+			break;
 		case OPT_BATCH:
 			f->pg.batch = (unsigned long)fe_int_arg("--batch", optarg, 1, 10000000);
 			break;
@@ -147,6 +150,12 @@ static void parse_args(int argc, char **argv, struct flags *f)
 	f->cmd = argv[optind++];
 	if (!is_command(f->cmd))
 		fe_usage_error("unknown command '%s'", f->cmd);
+	if (f->counts && strcmp(f->cmd, "dump"))
+		fe_usage_error("--counts is an option of dump, not of %s", f->cmd);
+	if (f->invert && strcmp(f->cmd, "check"))
+		fe_usage_error("--invert is an option of check, not of %s", f->cmd);
+	if (f->max_lag_set && strcmp(f->cmd, "stat"))
+		fe_usage_error("--max-lag is an option of stat, not of %s", f->cmd);
 	if (optind < argc)
 		fe_usage_error("unexpected argument '%s'", argv[optind]);
 	if (strspn(f->pg.slot, "abcdefghijklmnopqrstuvwxyz0123456789_") !=
@@ -449,7 +458,7 @@ static void stat_slot(const struct flags *f, const struct conf *c,
 	const char *status;
 
 	if (c->cdc_backend != CONF_CDC_POSTGRES) {
-		printf("slot_status\t-\n");
+		printf("slot_status\t-\nslot_lag_bytes\t-\n");
 		return;
 	}
 	if (cdc_pg_slot_info(&f->pg, &s, &e) < 0) {

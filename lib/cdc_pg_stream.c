@@ -16,7 +16,7 @@
 #include "pgoutput.h"
 #include "timefmt.h"
 
-#define STREAM_BATCH 10000   /* changes per store transaction, at most */
+#define STREAM_BATCH 300     /* changes per store transaction, at most: memory */
 #define BATCH_MS 500         /* and at most this long a batch stays open */
 #define STATUS_MS 10000      /* status updates at least this often */
 #define RECHECK_MS 30000     /* follow: tables re-checked this often when idle */

@@ -83,7 +83,7 @@ int store_open(struct store *s, const char *dir, size_t mapsize,
 	       unsigned maxdbs, int readonly, struct s3gc_err *e)
 {
 	/* Never MDB_WRITEMAP: store_trim relies on a read-only map. */
-	unsigned flags = MDB_NOTLS | (readonly ? MDB_RDONLY : 0);
+	unsigned flags = MDB_NOTLS | MDB_NORDAHEAD | (readonly ? MDB_RDONLY : 0);
 	size_t size = mapsize ? mapsize : default_mapsize();
 	int rc;
 

@@ -254,7 +254,7 @@ static void report(const char *what, const struct cdc_pg_stats *st)
 	pg_lsn_format(st->end_lsn, b);
 	log_msg(LOG_INFO,
 		"%s: %llu rows, %llu transactions (%llu inserts, %llu updates, %llu deletes, "
-		"%llu truncates), %llu keys added, %llu removed, %llu unreadable values, "
+		"%llu truncates), %llu references added, %llu removed, %llu unreadable values, "
 		"%llu of other buckets; position %s -> %s",
 		what, st->rows, st->txns, st->ch.inserts, st->ch.updates, st->ch.deletes,
 		st->ch.truncates, st->ch.keys_added, st->ch.keys_removed, st->ch.unknown,

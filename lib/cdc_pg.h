@@ -31,9 +31,6 @@
 /* The row-map table under which s3gc-refs load keeps its references. */
 #define CDC_LOAD_TABLE "-load"
 
-/* Store meta names of this source (beside refs.h's). */
-#define REFS_META_PUBLICATION "publication"
-
 struct cdc_pg_opts {
 	const char *conninfo;    /* cdc_connection_url, or NULL: libpq's environment */
 	const char *slot;        /* CDC_PG_SLOT */

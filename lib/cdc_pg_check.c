@@ -511,6 +511,14 @@ int pgc_slot(struct pgconn *q, const char *slot, struct cdc_pg_slot *s,
 	return 0;
 }
 
+int pgc_slot_in_use(const char *slot, const struct cdc_pg_slot *s,
+		    struct s3gc_err *e)
+{
+	return err_set(e, S3GC_E_CDC, 0,
+		       "slot '%s' is in use by server process %ld: stop the s3gc-refs "
+		       "follow that holds it, or use --slot", slot, s->active_pid);
+}
+
 #define SETTLE_TRIES 50 /* of 200 ms */
 
 int pgc_slot_settled(struct pgconn *q, const char *slot, struct cdc_pg_slot *s,
@@ -549,16 +557,14 @@ int cdc_pg_drop_slot(const struct cdc_pg_opts *o, struct s3gc_err *e)
 
 	if (db_pg_connect(&q, o->conninfo, 0, e) < 0)
 		return -1;
-	if (pgc_slot(&q, o->slot, &s, e) < 0)
+	if (pgc_slot_settled(&q, o->slot, &s, e) < 0)
 		goto out;
 	if (!s.exists) {
 		err_set(e, S3GC_E_CDC, 0, "there is no replication slot '%s'", o->slot);
 		goto out;
 	}
 	if (s.active) {
-		err_set(e, S3GC_E_CDC, 0,
-			"slot '%s' is in use by server process %ld: stop the s3gc-refs "
-			"follow that holds it first", o->slot, s.active_pid);
+		pgc_slot_in_use(o->slot, &s, e);
 		goto out;
 	}
 	if (db_pg_connect(&r, o->conninfo, 1, e) < 0)

@@ -67,6 +67,10 @@ int pgc_slot(struct pgconn *q, const char *slot, struct cdc_pg_slot *s,
 int pgc_slot_settled(struct pgconn *q, const char *slot, struct cdc_pg_slot *s,
 		     struct s3gc_err *e);
 
+/* The error for a slot another process streams from (S3GC_E_CDC). */
+int pgc_slot_in_use(const char *slot, const struct cdc_pg_slot *s,
+		    struct s3gc_err *e);
+
 /* Turn a server error into S3GC_E_CDC with advice, when it is one we know. */
 int pgc_advise(struct s3gc_err *e);
 

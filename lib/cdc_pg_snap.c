@@ -110,10 +110,7 @@ static int make_slot(struct pgconn *q, struct pgconn *rc,
 	if (pgc_slot_settled(q, o->slot, &s, e) < 0)
 		return -1;
 	if (s.exists && s.active)
-		return err_set(e, S3GC_E_CDC, 0,
-			       "slot '%s' is in use by server process %ld: stop the "
-			       "s3gc-refs follow that holds it, or use --slot",
-			       o->slot, s.active_pid);
+		return pgc_slot_in_use(o->slot, &s, e);
 	if (db_pg_connect(rc, o->conninfo, 1, e) < 0)
 		return -1;
 	if (s.exists) {
@@ -170,7 +167,6 @@ int cdc_pg_snapshot(const struct conf *c, const struct norm_ctx *n,
 		goto out;
 	if (refs_clear_keep(r, CDC_LOAD_TABLE, e) < 0 ||
 	    meta_str(r, REFS_META_SLOT, o->slot, e) < 0 ||
-	    meta_str(r, REFS_META_PUBLICATION, o->publication, e) < 0 ||
 	    refs_bulk_begin(r, SNAP_SORT_MEM, e) < 0)
 		goto abort;
 	for (size_t i = 0; i < ts.n; i++) {

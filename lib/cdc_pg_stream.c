@@ -34,24 +34,16 @@ struct stream {
 	uint64_t stored;      /* position committed to the store */
 	uint64_t confirmed;   /* position sent to the server */
 	int64_t commit_time;  /* of the last applied transaction, PG microseconds */
-	int64_t opened_ms, status_ms;
+	long long opened_ms, status_ms;
 	struct pgo_msg m;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int send_status(struct stream *s, int reply, struct s3gc_err *e)
 {
 	if (db_pg_send_status(s->rc, s->stored, s->stored, s->stored, reply, e) < 0)
 		return -1;
 	s->confirmed = s->stored;
-	s->status_ms = now_ms();
+	s->status_ms = time_mono_ms();
 	return 0;
 }
 
@@ -64,7 +56,7 @@ static int open_txn(struct stream *s, struct s3gc_err *e)
 	s->open = 1;
 	s->changes = 0;
 	s->pending = s->stored;
-	s->opened_ms = now_ms();
+	s->opened_ms = time_mono_ms();
 	return 0;
 }
 
@@ -135,7 +127,7 @@ static int on_message(struct stream *s, const char *data, size_t n,
 			s->pending = m->end_lsn;
 		s->commit_time = m->time;
 		s->st->txns++;
-		if (s->changes >= s->batch || now_ms() - s->opened_ms >= BATCH_MS)
+		if (s->changes >= s->batch || time_mono_ms() - s->opened_ms >= BATCH_MS)
 			return flush(s, e);
 		return 0;
 	default:
@@ -206,9 +198,7 @@ static int check_slot(struct pgconn *q, const struct cdc_pg_opts *o,
 			       "removed WAL it had not sent; run 's3gc-refs snapshot', and sync "
 			       "more often or raise max_slot_wal_keep_size", o->slot);
 	if (s.active)
-		return err_set(e, S3GC_E_CDC, 0,
-			       "slot '%s' is in use by server process %ld: stop the s3gc-refs "
-			       "follow that holds it, or use --slot", o->slot, s.active_pid);
+		return pgc_slot_in_use(o->slot, &s, e);
 	if (strcmp(s.plugin, "pgoutput") != 0)
 		return err_set(e, S3GC_E_CDC, 0,
 			       "slot '%s' uses plugin '%s', not pgoutput: drop it or use --slot",
@@ -251,7 +241,7 @@ struct loop {
 
 static int run(struct stream *s, const struct loop *l, struct s3gc_err *e)
 {
-	int64_t checked = now_ms();
+	long long checked = time_mono_ms();
 
 	for (;;) {
 		struct pgrepl_frame f;
@@ -271,13 +261,13 @@ static int run(struct stream *s, const struct loop *l, struct s3gc_err *e)
 			/* Nothing more for now: commit what is read, keep the server informed. */
 			if (!s->in_txn && flush(s, e) < 0)
 				return -1;
-			if (!s->open && now_ms() - s->status_ms >= (l->follow ? STATUS_MS : 200) &&
+			if (!s->open && time_mono_ms() - s->status_ms >= (l->follow ? STATUS_MS : 200) &&
 			    send_status(s, !l->follow, e) < 0)
 				return -1;
-			if (l->follow && !s->open && now_ms() - checked >= RECHECK_MS) {
+			if (l->follow && !s->open && time_mono_ms() - checked >= RECHECK_MS) {
 				if (preflight(l->q, l->c, l->o, 0, e) < 0)
 					return -1;
-				checked = now_ms();
+				checked = time_mono_ms();
 			}
 			continue;
 		}
@@ -292,7 +282,7 @@ static int run(struct stream *s, const struct loop *l, struct s3gc_err *e)
 		}
 		if (on_message(s, f.data, f.len, e) < 0)
 			return -1;
-		if (now_ms() - s->status_ms >= STATUS_MS && send_status(s, 0, e) < 0)
+		if (time_mono_ms() - s->status_ms >= STATUS_MS && send_status(s, 0, e) < 0)
 			return -1;
 	}
 }
@@ -336,7 +326,7 @@ int cdc_pg_stream(const struct conf *c, const struct norm_ctx *n,
 		pgc_advise(e);
 		goto out;
 	}
-	s.status_ms = now_ms();
+	s.status_ms = time_mono_ms();
 	ret = run(&s, &l, e);
 	if (ret == 0 && send_status(&s, 0, e) < 0)
 		ret = -1;

@@ -12,6 +12,7 @@
 
 #include "db_pg.h"
 #include "pgoutput.h"
+#include "timefmt.h"
 
 /* libpq's multi-line messages on one line, without the trailing newline. */
 static void one_line(char *s)
@@ -379,7 +380,7 @@ static int need_replication(struct pgconn *c, struct s3gc_err *e)
  * digits, underscore, at most 63): checking spares quoting in a grammar
  * that is not SQL's.
  */
-static int check_slot(const char *slot, struct s3gc_err *e)
+int db_pg_slot_name_ok(const char *slot, struct s3gc_err *e)
 {
 	size_t n = strspn(slot, "abcdefghijklmnopqrstuvwxyz0123456789_");
 
@@ -451,7 +452,7 @@ int db_pg_create_slot(struct pgconn *c, const char *slot, int export_snapshot,
 	PGresult *res;
 	int rc;
 
-	if (need_replication(c, e) < 0 || check_slot(slot, e) < 0)
+	if (need_replication(c, e) < 0 || db_pg_slot_name_ok(slot, e) < 0)
 		return -1;
 	if (buf_addf(&sql, e, "CREATE_REPLICATION_SLOT %s LOGICAL pgoutput %s",
 		     slot, export_snapshot ? "EXPORT_SNAPSHOT"
@@ -483,7 +484,7 @@ int db_pg_drop_slot(struct pgconn *c, const char *slot, struct s3gc_err *e)
 	struct buf sql = BUF_INIT;
 	int rc;
 
-	if (need_replication(c, e) < 0 || check_slot(slot, e) < 0 ||
+	if (need_replication(c, e) < 0 || db_pg_slot_name_ok(slot, e) < 0 ||
 	    buf_addf(&sql, e, "DROP_REPLICATION_SLOT %s", slot) < 0)
 		return -1;
 	rc = db_pg_command(c, buf_str(&sql), 0, NULL, e);
@@ -502,7 +503,7 @@ int db_pg_start_replication(struct pgconn *c, const char *slot,
 	PGresult *res;
 	int rc;
 
-	if (need_replication(c, e) < 0 || check_slot(slot, e) < 0)
+	if (need_replication(c, e) < 0 || db_pg_slot_name_ok(slot, e) < 0)
 		return -1;
 	pg_lsn_format(start_lsn, lsn);
 	/* publication_names is a list of identifiers inside a literal. */
@@ -526,14 +527,6 @@ int db_pg_start_replication(struct pgconn *c, const char *slot,
 	PQclear(res);
 	c->copying = 1;
 	return 0;
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* The server ended the COPY: report why. */
@@ -560,7 +553,7 @@ static int stream_ended(struct pgconn *c, struct s3gc_err *e)
 int db_pg_recv(struct pgconn *c, int timeout_ms, const char **data, size_t *n,
 	       struct s3gc_err *e)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	long long deadline = time_mono_ms() + timeout_ms;
 
 	if (need_replication(c, e) < 0)
 		return -1;
@@ -583,7 +576,7 @@ int db_pg_recv(struct pgconn *c, int timeout_ms, const char **data, size_t *n,
 			return stream_ended(c, e);
 		if (r == -2)
 			return result_error(c, NULL, "replication stream", e);
-		wait = timeout_ms < 0 ? -1 : (int)(deadline - now_ms());
+		wait = timeout_ms < 0 ? -1 : (int)(deadline - time_mono_ms());
 		if (timeout_ms >= 0 && wait <= 0)
 			return 0;
 		r = poll(&pfd, 1, wait);

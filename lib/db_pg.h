@@ -110,6 +110,12 @@ struct pg_system {
 	char dbname[64];
 };
 
+/*
+ * A slot name PostgreSQL allows (lower-case letters, digits, '_'; 1 to 63
+ * bytes): 0, or S3GC_E_DATA naming it. The slot calls check it themselves.
+ */
+int db_pg_slot_name_ok(const char *slot, struct s3gc_err *e);
+
 int db_pg_identify(struct pgconn *c, struct pg_system *out,
 		   struct s3gc_err *e);
 

@@ -166,14 +166,6 @@ int http_xfer_prepare(struct http_xfer *x, const char *method,
 	return 0;
 }
 
-long long http_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static unsigned long rand_below(unsigned long n)
 {
 	unsigned long r;
@@ -181,7 +173,7 @@ static unsigned long rand_below(unsigned long n)
 	if (n == 0)
 		return 0;
 	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
-		r = (unsigned long)http_now_ms() * 2654435761UL;
+		r = (unsigned long)time_mono_ms() * 2654435761UL;
 	return r % n;
 }
 

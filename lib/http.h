@@ -39,7 +39,7 @@ struct http_xfer {
 	int body_failed;         /* on_body refused data */
 	struct buf errbody;      /* body of a non-2xx response, capped */
 	int attempt;             /* tries made so far */
-	long long not_before_ms; /* retry timer (http_now_ms clock) */
+	long long not_before_ms; /* retry timer (time_mono_ms clock) */
 };
 
 int http_global_init(struct s3gc_err *e);
@@ -57,7 +57,6 @@ int http_xfer_prepare(struct http_xfer *x, const char *method,
 		      http_body_fn on_body, void *body_arg, struct s3gc_err *e);
 
 /* Milliseconds on a monotonic clock. */
-long long http_now_ms(void);
 
 /*
  * The wait before try number attempt+1 (attempt >= 1): uniform in

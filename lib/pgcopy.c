@@ -2,17 +2,7 @@
 #include "config.h"
 
 #include "pgcopy.h"
-
-static int unhex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "uri.h"
 
 /* The byte an escape stands for; *i is past the backslash and moves on. */
 static char unescape(const char *p, size_t n, size_t *i)
@@ -29,8 +19,8 @@ static char unescape(const char *p, size_t n, size_t *i)
 	case 'v': return '\v';
 	case 'x':
 		v = 0;
-		for (d = 0; d < 2 && *i < n && unhex(p[*i]) >= 0; d++)
-			v = v * 16 + unhex(p[(*i)++]);
+		for (d = 0; d < 2 && *i < n && uri_hexval((unsigned char)p[*i]) >= 0; d++)
+			v = v * 16 + uri_hexval((unsigned char)p[(*i)++]);
 		return d ? (char)v : 'x';
 	default:
 		if (x < '0' || x > '7')

@@ -60,32 +60,25 @@ int refs_row_put(struct refs *r, const char *table, const char *column,
 		return err_set(e, S3GC_E_DATA, 0, "empty key");
 	if (keylen > UINT32_MAX)
 		return err_set(e, S3GC_E_DATA, 0, "key too long");
-	if (refs_row_key(r, table, column, pk, pklen, 1, rk, &found, e) < 0)
-		return -1;
-	if (r->bulk) {
-		/* A bulk load starts from no rows: there is nothing old. */
-		put_be(lb, keylen, 4);
-		buf_reset(&r->val);
-		if (buf_add(&r->val, lb, 4, e) < 0 || buf_add(&r->val, key, keylen, e) < 0 ||
-		    buf_add(&r->val, pk, pklen, e) < 0)
-			return -1;
-		if (old)
-			buf_reset(old);
-		return refs_bulk_row(r, rk, r->val.data, r->val.len, e);
-	}
-	if (refs_db_get(r, r->rows, &k, &v, &found, "rows", e) < 0)
-		return -1;
 	if (old)
 		buf_reset(old);
-	if (found && refs_row_val_key(r, &v, old, e) < 0)
+	if (refs_row_key(r, table, column, pk, pklen, 1, rk, &found, e) < 0)
 		return -1;
-	if (had_old)
-		*had_old = found;
 	put_be(lb, keylen, 4);
 	buf_reset(&r->val);
 	if (buf_add(&r->val, lb, 4, e) < 0 || buf_add(&r->val, key, keylen, e) < 0 ||
 	    buf_add(&r->val, pk, pklen, e) < 0)
 		return -1;
+	/* A bulk load starts from no rows: there is nothing old. */
+	if (r->bulk)
+		return refs_bulk_row(r, rk, r->val.data, r->val.len, e);
+	if (refs_db_get(r, r->rows, &k, &v, &found, "rows", e) < 0)
+		return -1;
+	/* The old value lies in the map: read it before the put moves pages. */
+	if (found && refs_row_val_key(r, &v, old, e) < 0)
+		return -1;
+	if (had_old)
+		*had_old = found;
 	v.mv_size = r->val.len;
 	v.mv_data = r->val.data;
 	return refs_db_put(r, r->rows, &k, &v, 0, "rows", e);

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "rec.h"
 #include "s3list.h"
+#include "timefmt.h"
 #include "xml.h"
 
 #define DEFAULT_BUFFER (32u << 20)
@@ -257,7 +258,7 @@ static void finish(struct lister *l, struct slot *s, CURLcode rc)
 			s->x.attempt + 1, l->c->policy.max_attempts);
 		l->st->retries++;
 		s->waiting = 1;
-		s->x.not_before_ms = http_now_ms() + ms;
+		s->x.not_before_ms = time_mono_ms() + ms;
 		return;
 	}
 	if (v == S3_RETRY)
@@ -383,7 +384,7 @@ static int assign(struct lister *l, struct s3gc_err *e)
 /* Start the retries that are due; the time to wait for the next one. */
 static long due(struct lister *l, struct s3gc_err *e)
 {
-	long long now = http_now_ms();
+	long long now = time_mono_ms();
 	long wait = 1000;
 
 	for (int i = 0; i < l->nslots; i++) {
@@ -417,7 +418,7 @@ static int loop(struct lister *l, struct s3gc_err *e)
 		if (assign(l, e) < 0 || (wait = due(l, e)) < 0)
 			return -1;
 		if (log_enabled(LOG_DEBUG)) {
-			long long now = http_now_ms();
+			long long now = time_mono_ms();
 
 			for (int i = 0; i < l->nslots; i++)
 				l->idle_ms += l->slots[i].r ? 0 : now - l->last_ms;
@@ -452,7 +453,7 @@ static int setup(struct lister *l, struct s3gc_err *e)
 		return err_sys(e, S3GC_E_SYS, ENOMEM, "cannot set up the listing");
 	l->nranges = 1;
 	l->st->ranges = 1;
-	l->last_ms = http_now_ms();
+	l->last_ms = time_mono_ms();
 	curl_multi_setopt(l->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)l->nslots);
 	for (int i = 0; i < l->nslots; i++) {
 		if (http_xfer_init(&l->slots[i].x, &l->c->policy, e) < 0 ||

@@ -89,6 +89,7 @@ int store_open(struct store *s, const char *dir, size_t mapsize,
 
 	s->env = NULL;
 	s->readonly = readonly;
+	s->map_lo = s->map_hi = 0;
 	s->path = strdup(dir);
 	if (!s->path)
 		return err_sys(e, S3GC_E_SYS, errno, "cannot open store '%s'", dir);
@@ -121,6 +122,7 @@ void store_close(struct store *s)
 	s->env = NULL;
 	free(s->path);
 	s->path = NULL;
+	s->map_lo = s->map_hi = 0;
 }
 
 int store_dbi(struct store *s, MDB_txn *txn, const char *name, int create,
@@ -234,9 +236,16 @@ void store_trim(struct store *s)
 	if (!s->env || mdb_env_get_flags(s->env, &flags) != 0 ||
 	    (flags & MDB_WRITEMAP) || mdb_env_info(s->env, &info) != 0)
 		return;
-	p = map_probe(s);
-	if (!p || map_find(p, &lo, &hi) < 0 || hi - lo > info.me_mapsize)
-		return;
+	/* The map stays where it is for the environment's life: look once. */
+	if (!s->map_hi) {
+		p = map_probe(s);
+		if (!p || map_find(p, &lo, &hi) < 0 || hi - lo > info.me_mapsize)
+			return;
+		s->map_lo = lo;
+		s->map_hi = hi;
+	}
+	lo = s->map_lo;
+	hi = s->map_hi;
 #ifdef MADV_DONTNEED
 	/* Only a hint: a failure leaves the pages resident, nothing worse. */
 	(void)madvise((void *)lo, hi - lo, MADV_DONTNEED);

@@ -3,6 +3,7 @@
 #define S3GC_STORE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <lmdb.h>
 
@@ -18,6 +19,7 @@ struct store {
 	MDB_env *env;
 	char *path; /* the directory, owned */
 	int readonly;
+	uintptr_t map_lo, map_hi; /* the map's pages, once store_trim found them */
 };
 
 #define STORE_MAXDBS 16 /* named databases when the caller passes 0 */

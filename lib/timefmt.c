@@ -207,3 +207,11 @@ int time_parse_http(const char *s, time_t *t)
 			 digits(s + 17, 2), digits(s + 20, 2), digits(s + 23, 2),
 			 t);
 }
+
+long long time_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

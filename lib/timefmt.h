@@ -7,6 +7,9 @@
 
 #define RFC3339_LEN 20 /* "2026-01-02T03:04:05Z" */
 
+/* Milliseconds of a monotonic clock (for timeouts and intervals only). */
+long long time_mono_ms(void);
+
 /* Write t as 2026-01-02T03:04:05Z into out[RFC3339_LEN + 1]. */
 void time_format_rfc3339(time_t t, char out[RFC3339_LEN + 1]);
 

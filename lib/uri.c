@@ -11,7 +11,7 @@ static int is_unreserved(unsigned char c)
 	       c == '~';
 }
 
-static int hexval(unsigned char c)
+int uri_hexval(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -62,8 +62,8 @@ int uri_decode(struct buf *out, const char *s, size_t n, int plus_is_space,
 		if (c == '+' && plus_is_space) {
 			c = ' ';
 		} else if (c == '%') {
-			hi = i + 1 < n ? hexval((unsigned char)s[i + 1]) : -1;
-			lo = i + 2 < n ? hexval((unsigned char)s[i + 2]) : -1;
+			hi = i + 1 < n ? uri_hexval((unsigned char)s[i + 1]) : -1;
+			lo = i + 2 < n ? uri_hexval((unsigned char)s[i + 2]) : -1;
 			if (hi < 0 || lo < 0) {
 				/* Leave the buffer as it was: no half-decoded output. */
 				out->len = start;

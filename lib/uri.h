@@ -24,4 +24,7 @@ int uri_encode(struct buf *out, const char *s, size_t n, int keep_slash,
 int uri_decode(struct buf *out, const char *s, size_t n, int plus_is_space,
 	       struct s3gc_err *e);
 
+/* The value of a hex digit (either case), or -1. */
+int uri_hexval(unsigned char c);
+
 #endif

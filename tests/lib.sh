@@ -70,6 +70,23 @@ need() { # need WHAT REASON
 	exit 0
 }
 
+# leak_checker PROGRAM: defines check (run a command under the leak checker
+# PROGRAM's build calls for: LeakSanitizer when it is built with ASan, else
+# valgrind, exit 99 on a leak) and sets how to the checker's name.
+leak_checker() {
+	if nm "$top_builddir/tools/$1" 2>/dev/null | grep -q __asan_init; then
+		check() { "$@"; }
+		how=LeakSanitizer
+	else
+		command -v valgrind >/dev/null 2>&1 || need valgrind "valgrind is not installed (scripts/deps)"
+		check() {
+			valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible \
+				--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 "$@"
+		}
+		how=valgrind
+	fi
+}
+
 _wait_file() { # _wait_file FILE SECONDS
 	_i=0
 	while [ ! -s "$1" ]; do

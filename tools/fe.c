@@ -87,8 +87,19 @@ void fe_usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vwarn(fmt, ap);
 	va_end(ap);
+	fe_try_help(64);
+}
+
+void fe_try_help(int status)
+{
 	fprintf(stderr, "Try '%s --help' for more information.\n", fe_progname);
-	exit(64);
+	exit(status);
+}
+
+void fe_version(void)
+{
+	printf("%s (%s) %s\n", fe_progname, PACKAGE_NAME, PACKAGE_VERSION);
+	exit(0);
 }
 
 int fe_int_arg(const char *opt, const char *s, int lo, int hi)

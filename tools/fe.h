@@ -27,6 +27,12 @@ void fe_die(const struct s3gc_err *e) __attribute__((noreturn));
 void fe_usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
 
+/* The "Try --help" line on stderr, then exit with status. */
+void fe_try_help(int status) __attribute__((noreturn));
+
+/* "PROG (s3gc) VERSION" on stdout, then exit 0. */
+void fe_version(void) __attribute__((noreturn));
+
 /* Parse a decimal int in [lo, hi] for option opt, or exit 64. */
 int fe_int_arg(const char *opt, const char *s, int lo, int hi);
 

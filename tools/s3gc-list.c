@@ -17,10 +17,8 @@
 
 static void usage(int status)
 {
-	if (status) {
-		fprintf(stderr, "Try '%s --help' for more information.\n", fe_progname);
-		exit(status);
-	}
+	if (status)
+		fe_try_help(status);
 	printf("Usage: %s [-c FILE] [--bucket B] [--endpoint URL] [--region R]\n"
 	       "       [--prefix P] [--start-after K] [--jobs N] [--retries N]\n"
 	       "       [--timeout SECONDS] [--max-keys N] [-v] [-q]\n"
@@ -94,7 +92,7 @@ static void parse_args(int argc, char **argv, struct flags *f)
 		case 'v': fe_verbose(); break;
 		case 'q': fe_quiet(); break;
 		case OPT_HELP: usage(0); break;
-		case OPT_VERSION: printf("%s (%s) %s\n", fe_progname, PACKAGE_NAME, PACKAGE_VERSION); exit(0);
+		case OPT_VERSION: fe_version();
 		default: usage(64);
 		}
 	}

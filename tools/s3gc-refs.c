@@ -12,6 +12,7 @@
 
 #include "cdc_pg.h"
 #include "conf.h"
+#include "db_pg.h"
 #include "fe.h"
 #include "log.h"
 #include "pgoutput.h"
@@ -22,10 +23,8 @@
 
 static void usage(int status)
 {
-	if (status) {
-		fprintf(stderr, "Try '%s --help' for more information.\n", fe_progname);
-		exit(status);
-	}
+	if (status)
+		fe_try_help(status);
 	printf("Usage: %s [-c FILE] [--refs DIR] [--slot NAME] [--publication NAME]\n"
 	       "       [--bucket B] [--endpoint URL] [--region R] [-v] [-q] COMMAND\n"
 	       "Keep the set of S3 keys the database refers to (the reference store), from a\n"
@@ -88,6 +87,7 @@ static const struct option longopts[] = {
 
 struct flags {
 	const char *config, *refs, *bucket, *endpoint, *region, *cmd;
+	int (*run)(const struct flags *f, const struct conf *c);
 	struct cdc_pg_opts pg;
 	int counts, invert, max_lag_set;
 	unsigned long long max_lag;
@@ -105,19 +105,31 @@ static unsigned long long ull_arg(const char *opt, const char *s)
 	return v;
 }
 
-static int is_command(const char *s)
-{
-	static const char *const cmds[] = { "snapshot", "sync", "follow", "dump",
-		"stat", "check", "load", "unload", "drop-slot" };
+typedef int cmd_fn(const struct flags *f, const struct conf *c);
+static cmd_fn cmd_replicate, cmd_dump, cmd_stat, cmd_check, cmd_load, cmd_drop_slot;
 
-	for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
-		if (!strcmp(s, cmds[i]))
-			return 1;
-	return 0;
+static const struct command {
+	const char *name;
+	cmd_fn *run;
+} commands[] = {
+	{ "snapshot", cmd_replicate }, { "sync", cmd_replicate },
+	{ "follow", cmd_replicate },   { "dump", cmd_dump },
+	{ "stat", cmd_stat },          { "check", cmd_check },
+	{ "load", cmd_load },          { "unload", cmd_load },
+	{ "drop-slot", cmd_drop_slot },
+};
+
+static cmd_fn *find_command(const char *name)
+{
+	for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+		if (!strcmp(name, commands[i].name))
+			return commands[i].run;
+	return NULL;
 }
 
 static void parse_args(int argc, char **argv, struct flags *f)
 {
+	struct s3gc_err e;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "c:vq", longopts, NULL)) != -1) {
@@ -141,14 +153,14 @@ static void parse_args(int argc, char **argv, struct flags *f)
 		case 'v': fe_verbose(); break;
 		case 'q': fe_quiet(); break;
 		case OPT_HELP: usage(0); break;
-		case OPT_VERSION: printf("%s (%s) %s\n", fe_progname, PACKAGE_NAME, PACKAGE_VERSION); exit(0);
+		case OPT_VERSION: fe_version();
 		default: usage(64);
 		}
 	}
 	if (optind == argc)
 		fe_usage_error("no command given");
 	f->cmd = argv[optind++];
-	if (!is_command(f->cmd))
+	if (!(f->run = find_command(f->cmd)))
 		fe_usage_error("unknown command '%s'", f->cmd);
 	if (f->counts && strcmp(f->cmd, "dump"))
 		fe_usage_error("--counts is an option of dump, not of %s", f->cmd);
@@ -158,10 +170,9 @@ static void parse_args(int argc, char **argv, struct flags *f)
 		fe_usage_error("--max-lag is an option of stat, not of %s", f->cmd);
 	if (optind < argc)
 		fe_usage_error("unexpected argument '%s'", argv[optind]);
-	if (strspn(f->pg.slot, "abcdefghijklmnopqrstuvwxyz0123456789_") !=
-		    strlen(f->pg.slot) || !*f->pg.slot || strlen(f->pg.slot) > 63)
-		fe_usage_error("--slot: '%s' is not a slot name (lower-case letters, "
-			       "digits and '_', at most 63)", f->pg.slot);
+	if (db_pg_slot_name_ok(f->pg.slot, &e) < 0)
+		fe_usage_error("--slot: %s (lower-case letters, digits and '_', at most 63)",
+			       e.msg);
 	if (!*f->pg.publication)
 		fe_usage_error("--publication: empty name");
 }
@@ -378,8 +389,9 @@ static int cmd_check(const struct flags *f, const struct conf *c)
  * per key (the key is its own row), so loading twice holds one reference
  * and a snapshot keeps them. All or nothing: one transaction.
  */
-static int cmd_load(const struct flags *f, const struct conf *c, int add)
+static int cmd_load(const struct flags *f, const struct conf *c)
 {
+	int add = !strcmp(f->cmd, "load");
 	struct refs *r = open_store(f, c, 1);
 	struct rec_reader rd;
 	struct rec rec;
@@ -552,19 +564,7 @@ int main(int argc, char **argv)
 		fe_conf_set(&conf, "region", f.region, "--region");
 	f.pg.conninfo = conf.cdc_url;
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
-	if (!strcmp(f.cmd, "snapshot") || !strcmp(f.cmd, "sync") ||
-	    !strcmp(f.cmd, "follow"))
-		rc = cmd_replicate(&f, &conf);
-	else if (!strcmp(f.cmd, "dump"))
-		rc = cmd_dump(&f, &conf);
-	else if (!strcmp(f.cmd, "stat"))
-		rc = cmd_stat(&f, &conf);
-	else if (!strcmp(f.cmd, "check"))
-		rc = cmd_check(&f, &conf);
-	else if (!strcmp(f.cmd, "load") || !strcmp(f.cmd, "unload"))
-		rc = cmd_load(&f, &conf, !strcmp(f.cmd, "load"));
-	else
-		rc = cmd_drop_slot(&f, &conf);
+	rc = f.run(&f, &conf);
 	conf_release(&conf);
 	return rc;
 }

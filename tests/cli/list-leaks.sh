@@ -8,17 +8,7 @@ i=0
 while [ $i -lt 2500 ]; do printf 'leak/%05d\n' $i; i=$((i + 1)); done > pop.txt
 start_s3mem --bucket bkt --populate pop.txt
 
-if nm "$top_builddir/tools/s3gc-list" 2>/dev/null | grep -q __asan_init; then
-	check() { "$@"; }
-	how=LeakSanitizer
-else
-	command -v valgrind >/dev/null 2>&1 || need valgrind "valgrind is not installed (scripts/deps)"
-	check() {
-		valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible \
-			--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 "$@"
-	}
-	how=valgrind
-fi
+leak_checker s3gc-list
 L="s3gc-list --endpoint $S3MEM_URL --bucket bkt --retries 2"
 
 check $L --jobs 1 > out 2> err

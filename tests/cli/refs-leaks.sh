@@ -5,17 +5,7 @@
 . "$top_srcdir/tests/pg/lib.sh"
 start_pg
 
-if nm "$top_builddir/tools/s3gc-refs" 2>/dev/null | grep -q __asan_init; then
-	check() { "$@"; }
-	how=LeakSanitizer
-else
-	command -v valgrind >/dev/null 2>&1 || need valgrind "valgrind is not installed (scripts/deps)"
-	check() {
-		valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible \
-			--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 "$@"
-	}
-	how=valgrind
-fi
+leak_checker s3gc-refs
 
 psql -qAtX -v ON_ERROR_STOP=1 > /dev/null 2> setup.err <<'SQL'
 create table users (id int primary key, avatar_url text, tags text[]);

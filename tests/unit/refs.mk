@@ -2,11 +2,11 @@
 check_PROGRAMS += tests/unit/t-refs
 TESTS += tests/unit/t-refs
 tests_unit_t_refs_LDADD = $(S3GC_LIBS)
-tests_unit_t_refs_SOURCES = tests/unit/t-refs.c tests/unit/testutil.c tests/unit/testutil.h
+tests_unit_t_refs_SOURCES = tests/unit/refstest.h tests/unit/t-refs.c tests/unit/testutil.c tests/unit/testutil.h
 check_PROGRAMS += tests/unit/t-refs-keep
 TESTS += tests/unit/t-refs-keep
 tests_unit_t_refs_keep_LDADD = $(S3GC_LIBS)
-tests_unit_t_refs_keep_SOURCES = tests/unit/t-refs-keep.c tests/unit/testutil.c tests/unit/testutil.h
+tests_unit_t_refs_keep_SOURCES = tests/unit/refstest.h tests/unit/t-refs-keep.c tests/unit/testutil.c tests/unit/testutil.h
 check_PROGRAMS += tests/unit/t-refs-bulk
 TESTS += tests/unit/t-refs-bulk
 tests_unit_t_refs_bulk_LDADD = $(S3GC_LIBS)

@@ -8,27 +8,10 @@
 
 #include "refs.h"
 #include "tap.h"
+#include "refstest.h"
 #include "testutil.h"
 
 static char dir[256], sdir[300];
-
-/* Report a failed call and whether it failed. */
-static int ok_call(int rc, const struct s3gc_err *e, const char *what)
-{
-	if (!tap_ok(rc == 0, "%s", what))
-		tap_diag("%s", e->msg);
-	return rc == 0;
-}
-
-static unsigned long long count_of(struct refs *r, const char *k, size_t n)
-{
-	unsigned long long c = 999;
-	struct s3gc_err e;
-
-	if (refs_count(r, k, n, &c, &e) < 0)
-		tap_diag("count: %s", e.msg);
-	return c;
-}
 
 /* The key cell (table, column, pk) holds, as a string ("" if none). */
 static const char *cell(struct refs *r, const char *table, const char *column,

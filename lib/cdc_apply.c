@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,6 @@
 #include "buf.h"
 #include "cdc_apply.h"
 #include "log.h"
-#include "rec.h"
 
 /* One described relation. table < 0: not configured, ignored. */
 struct rel {
@@ -259,15 +259,61 @@ static int apply_value(struct cdc_apply *a, struct refs *r, long t, size_t j,
 	return 0;
 }
 
-/* The primary-key text: each value rec_encode'd, TAB-joined; NULL as "%00". */
-static int pk_add(struct buf *b, int first, const char *v, size_t n,
-		  struct s3gc_err *e)
+/*
+ * A canonical decimal integer that fits 64 bits ("0", "42", "-7"; no sign
+ * on zero, no '+', no leading zeros), as 64 bits that sort as the number
+ * does when compared as big-endian bytes (two's complement, sign flipped).
+ */
+static int pk_int(const char *v, size_t n, uint64_t *out)
 {
-	if (!first && buf_addc(b, '\t', e) < 0)
-		return -1;
+	size_t i = n && v[0] == '-';
+	uint64_t m = 0;
+
+	if (i == n || n - i > 19 || (v[i] == '0' && (n - i > 1 || i)))
+		return 0;
+	for (size_t j = i; j < n; j++) {
+		if (v[j] < '0' || v[j] > '9')
+			return 0;
+		m = m * 10 + (uint64_t)(v[j] - '0'); /* 19 digits fit */
+	}
+	if (m > (uint64_t)INT64_MAX + i)
+		return 0;
+	*out = (i ? (uint64_t)0 - m : m) ^ ((uint64_t)1 << 63);
+	return 1;
+}
+
+/*
+ * One primary-key value, appended as the row map keys it (refs_row_put):
+ * NULL as 0x00; an integer (pk_int) as 0x01 + 8 bytes big-endian; any
+ * other text as 0x02 + its bytes (0x00 as 0x00 0xff) + 0x00 0x00. No
+ * encoding is a prefix of another, so a key of several columns is their
+ * concatenation; and the bytes sort as the values do (integers by number),
+ * so a table read in primary-key order gives rows in the row map's order.
+ */
+static int pk_add(struct buf *b, const char *v, size_t n, struct s3gc_err *e)
+{
+	unsigned char x[9];
+	uint64_t u;
+
 	if (!v)
-		return buf_add(b, "%00", 3, e);
-	return rec_encode(b, v, n, e);
+		return buf_addc(b, 0, e);
+	if (pk_int(v, n, &u)) {
+		x[0] = 1;
+		for (int i = 8; i > 0; i--, u >>= 8)
+			x[i] = (unsigned char)(u & 0xff);
+		return buf_add(b, x, 9, e);
+	}
+	if (buf_addc(b, 2, e) < 0)
+		return -1;
+	for (const char *nul; n; n -= (size_t)(nul - v) + 1, v = nul + 1) {
+		nul = memchr(v, 0, n);
+		if (!nul)
+			return buf_add(b, v, n, e) < 0 ? -1 : buf_add(b, "\0\0", 2, e);
+		if (buf_add(b, v, (size_t)(nul - v), e) < 0 ||
+		    buf_add(b, "\0\xff", 2, e) < 0)
+			return -1;
+	}
+	return buf_add(b, "\0\0", 2, e);
 }
 
 static int tuple_pk(struct cdc_apply *a, const struct rel *rl,
@@ -285,11 +331,11 @@ static int tuple_pk(struct cdc_apply *a, const struct rel *rl,
 				       "key column '%zu' of '%s' sent as an unchanged TOAST value: "
 				       "cannot tell the row; run 's3gc-refs snapshot'",
 				       rl->keyidx[i] + 1, a->qname[rl->table]);
-		if (pk_add(out, i == 0, d->kind == 't' ? d->p : NULL, d->len, e) < 0)
+		if (pk_add(out, d->kind == 't' ? d->p : NULL, d->len, e) < 0)
 			return -1;
 	}
-	/* A row map key needs at least one byte. */
-	if (out->len == 0 && buf_addc(out, '\t', e) < 0)
+	/* A row map key needs at least one byte: no key columns is one NULL. */
+	if (out->len == 0 && buf_addc(out, 0, e) < 0)
 		return -1;
 	return 0;
 }
@@ -569,11 +615,7 @@ int cdc_apply_row(struct cdc_apply *a, struct refs *r, const char *table,
 	if (t < 0)
 		return err_set(e, S3GC_E_INTERNAL, 0, "table '%s' is not configured", table);
 	ct = &a->c->tables[t];
-	buf_reset(&a->pk);
-	for (size_t i = 0; i < npk; i++)
-		if (pk_add(&a->pk, i == 0, pk[i], pk[i] ? pklen[i] : 0, e) < 0)
-			return -1;
-	if (a->pk.len == 0 && buf_addc(&a->pk, '\t', e) < 0)
+	if (cdc_apply_pk(&a->pk, pk, pklen, npk, e) < 0)
 		return -1;
 	for (size_t j = 0; j < ct->ncols; j++) {
 		if (!vals[j])
@@ -583,5 +625,18 @@ int cdc_apply_row(struct cdc_apply *a, struct refs *r, const char *table,
 			return -1;
 	}
 	st->inserts++;
+	return 0;
+}
+
+int cdc_apply_pk(struct buf *out, const char *const *pk, const size_t *pklen,
+		 size_t npk, struct s3gc_err *e)
+{
+	buf_reset(out);
+	for (size_t i = 0; i < npk; i++)
+		if (pk_add(out, pk[i], pk[i] ? pklen[i] : 0, e) < 0)
+			return -1;
+	/* A row map key needs at least one byte: no key columns is one NULL. */
+	if (out->len == 0 && buf_addc(out, 0, e) < 0)
+		return -1;
 	return 0;
 }

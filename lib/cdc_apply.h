@@ -63,4 +63,13 @@ int cdc_apply_row(struct cdc_apply *a, struct refs *r, const char *table,
 		  const char *const *vals, const size_t *vallen,
 		  struct cdc_stats *st, struct s3gc_err *e);
 
+/*
+ * The primary key the row map files a row under, from its key column
+ * values (as cdc_apply_row takes them), into out: bytes that sort as the
+ * values do, integers by number, so that a table read in primary-key
+ * order gives cells in the row map's order.
+ */
+int cdc_apply_pk(struct buf *out, const char *const *pk, const size_t *pklen,
+		 size_t npk, struct s3gc_err *e);
+
 #endif

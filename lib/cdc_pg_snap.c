@@ -167,7 +167,7 @@ int cdc_pg_snapshot(const struct conf *c, const struct norm_ctx *n,
 		goto out;
 	if (refs_clear_keep(r, CDC_LOAD_TABLE, e) < 0 ||
 	    meta_str(r, REFS_META_SLOT, o->slot, e) < 0 ||
-	    refs_bulk_begin(r, SNAP_SORT_MEM, e) < 0)
+	    refs_bulk_begin(r, SNAP_SORT_MEM, s.batch, e) < 0)
 		goto abort;
 	for (size_t i = 0; i < ts.n; i++) {
 		s.t = &ts.t[i];
@@ -176,7 +176,7 @@ int cdc_pg_snapshot(const struct conf *c, const struct norm_ctx *n,
 	}
 	/* The rows are read: the exported snapshot is not needed any more. */
 	if (db_pg_command(&q, "COMMIT", 0, NULL, e) < 0 ||
-	    refs_bulk_end(r, s.batch, e) < 0)
+	    refs_bulk_end(r, e) < 0)
 		goto abort;
 	if (finish(r, lsn, e) < 0)
 		goto out;

@@ -17,7 +17,7 @@
 #include "store.h"
 
 #define META_NAME_MAX 400
-#define FORMAT "1"
+#define FORMAT "2" /* 2: rows keyed by the primary key itself */
 
 int refs_need_txn(struct refs *r, int write, struct s3gc_err *e)
 {
@@ -103,6 +103,7 @@ int refs_open(struct refs **rp, const char *dir, int readonly,
 		return err_sys(e, S3GC_E_SYS, errno, "cannot open reference store '%s'", dir);
 	buf_init(&r->val, 0);
 	buf_init(&r->bulkrec, 0);
+	buf_init(&r->bulklast, 0);
 	if (store_open(&r->st, dir, 0, 0, readonly, e) < 0) {
 		free(r);
 		return -1;
@@ -148,6 +149,7 @@ int refs_commit(struct refs *r, struct s3gc_err *e)
 	if (!t)
 		return err_set(e, S3GC_E_INTERNAL, 0,
 			       "reference store commit without a transaction");
+	refs_bulk_cursors_close(r);
 	r->txn = NULL;
 	if (store_commit(&r->st, t, e) < 0) {
 		refs_ids_end(r, 0);
@@ -159,6 +161,7 @@ int refs_commit(struct refs *r, struct s3gc_err *e)
 
 void refs_abort(struct refs *r)
 {
+	refs_bulk_cursors_close(r);
 	store_abort(r->txn);
 	r->txn = NULL;
 	refs_ids_end(r, 0);
@@ -302,7 +305,7 @@ int refs_load(struct refs *r, const char *key, size_t n,
 		MDB_val k = { n, (char *)key }, v = { 8, c };
 
 		put_be(c, count, 8);
-		rc = mdb_put(r->txn, r->refs, &k, &v, MDB_APPEND);
+		rc = refs_bulk_append(r, 1, &k, &v);
 		if (rc == 0)
 			return 0;
 		if (rc != MDB_KEYEXIST) /* not after the last key: search */

@@ -6,8 +6,9 @@
  *   "refs"     S3 key (1..REFS_SHORT_MAX bytes) -> u64 reference count
  *   "longrefs" first REFS_LONG_PREFIX bytes of the key + SHA-256 of the
  *              whole key -> u64 count + the whole key
- *   "rows"     u32 table id + u16 column id + SHA-256 of the primary-key
- *              text -> u32 key length + key + primary-key text
+ *   "rows"     u32 table id + primary key + u16 column id -> the key;
+ *              a primary key over 400 bytes is its first 369 bytes +
+ *              its SHA-256 (refs_int.h)
  *   "meta"     name -> bytes; names starting with '.' are internal (the
  *              format version and the table and column id assignments)
  * A key with count 0 is absent. Keys are raw bytes (decoded, not
@@ -83,7 +84,9 @@ int refs_count(struct refs *r, const char *key, size_t n,
 /*
  * The row map: which key the cell (table, column, primary key) holds.
  * Table and column names are NUL-terminated identifiers of 1..255 bytes;
- * their ids are assigned on first put and never change. `old` (may be
+ * their ids are assigned on first put and never change. The primary key
+ * is 1 or more bytes, compared as bytes: an encoding that sorts as the
+ * table is read (cdc_apply's) makes a snapshot's rows come in order. `old` (may be
  * NULL) is reset and receives the key the cell held before, *had_old (may
  * be NULL) whether there was one. Counts are not touched: the caller
  * increments the new key and decrements the old one.
@@ -193,16 +196,21 @@ void refs_iter_close(struct refs_iter *it);
  * (in a write transaction) and refs_bulk_end, refs_incr (+1 only, no
  * newcount) and refs_row_put (which then reports no old value) are not
  * written but gathered in an external sort, in at most mem bytes of memory
- * plus unlinked temporary files in the store's directory. refs_bulk_end
- * writes them in key order, appending where LMDB allows, committing the
- * open transaction and beginning a new one every `batch` records (calling
- * refs_trim between them); a write transaction is open when it returns,
- * with or without error. Cells already in the row map, or given twice,
- * keep their first value. refs_abort (and refs_close) drop what was
- * gathered. Other writes during a bulk load are not diverted: use none.
+ * plus unlinked temporary files in the store's directory; except row-map
+ * cells that come in key order after every cell already stored, which are
+ * appended at once. refs_bulk_end writes what was gathered in key order,
+ * appending where LMDB allows. Every `batch` records written, the open
+ * transaction is committed and a new one begun (with refs_trim between),
+ * from refs_row_put on: what came before refs_bulk_begin in that
+ * transaction is committed early. A write transaction is open when
+ * refs_row_put or refs_bulk_end returns, with or without error. Cells
+ * already in the row map, or given twice, keep their first value.
+ * refs_abort (and refs_close) drop what was gathered. Other writes during
+ * a bulk load are not diverted: use none.
  */
-int refs_bulk_begin(struct refs *r, size_t mem, struct s3gc_err *e);
-int refs_bulk_end(struct refs *r, unsigned long batch, struct s3gc_err *e);
+int refs_bulk_begin(struct refs *r, size_t mem, unsigned long batch,
+		    struct s3gc_err *e);
+int refs_bulk_end(struct refs *r, struct s3gc_err *e);
 void refs_bulk_abort(struct refs *r);
 
 #endif

@@ -14,18 +14,66 @@
 #include "refs.h"
 #include "refs_int.h"
 
-int refs_bulk_begin(struct refs *r, size_t mem, struct s3gc_err *e)
+void refs_bulk_cursors_close(struct refs *r)
+{
+	for (int i = 0; i < 2; i++) {
+		if (r->bulkcur[i] && r->txn)
+			mdb_cursor_close(r->bulkcur[i]);
+		r->bulkcur[i] = NULL;
+	}
+}
+
+int refs_bulk_append(struct refs *r, int db, MDB_val *k, MDB_val *v)
+{
+	int rc;
+
+	if (!r->bulkcur[db] &&
+	    (rc = mdb_cursor_open(r->txn, db ? r->refs : r->rows, &r->bulkcur[db])) != 0)
+		return rc;
+	return mdb_cursor_put(r->bulkcur[db], k, v, MDB_APPEND);
+}
+
+/* The greatest key in "rows" now, into r->bulklast (empty if none). */
+static int rows_last(struct refs *r, struct s3gc_err *e)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	buf_reset(&r->bulklast);
+	rc = mdb_cursor_open(r->txn, r->rows, &c);
+	if (rc)
+		return store_err(&r->st, e, rc, "cannot read 'rows'");
+	rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+	if (rc == 0 && buf_add(&r->bulklast, k.mv_data, k.mv_size, e) < 0)
+		rc = -1;
+	mdb_cursor_close(c);
+	if (rc == -1)
+		return -1;
+	if (rc && rc != MDB_NOTFOUND)
+		return store_err(&r->st, e, rc, "cannot read 'rows'");
+	return 0;
+}
+
+int refs_bulk_begin(struct refs *r, size_t mem, unsigned long batch,
+		    struct s3gc_err *e)
 {
 	if (refs_need_txn(r, 1, e) < 0)
 		return -1;
 	if (r->bulk)
 		return err_set(e, S3GC_E_INTERNAL, 0, "bulk load already begun");
-	if (extsort_new(&r->bulk, r->st.path, mem / 2, e) < 0)
+	if (rows_last(r, e) < 0)
 		return -1;
-	if (extsort_new(&r->bulkrows, r->st.path, mem / 2, e) < 0) {
+	/* Row cells mostly skip the sort: the counts get most of the memory. */
+	if (extsort_new(&r->bulk, r->st.path, mem / 4 * 3, e) < 0)
+		return -1;
+	if (extsort_new(&r->bulkrows, r->st.path, mem / 4, e) < 0) {
 		refs_bulk_abort(r);
 		return -1;
 	}
+	r->bulkappend = 1;
+	r->bulkbatch = batch ? batch : 1;
+	r->bulkn = 0;
 	return 0;
 }
 
@@ -37,19 +85,55 @@ int refs_bulk_key(struct refs *r, const char *key, size_t n,
 	return extsort_add(r->bulk, key, n, NULL, 0, e);
 }
 
-int refs_bulk_row(struct refs *r, const unsigned char rk[ROW_KEYLEN],
+/* Commit and go on in a new transaction every r->bulkbatch writes. */
+static int next_txn(struct refs *r, struct s3gc_err *e)
+{
+	if (++r->bulkn < r->bulkbatch)
+		return 0;
+	r->bulkn = 0;
+	if (refs_commit(r, e) < 0)
+		return -1;
+	refs_trim(r);
+	return refs_begin(r, 1, e);
+}
+
+/* Whether rows key k sorts after r->bulklast (LMDB's default order). */
+static int after_last(const struct refs *r, const unsigned char *k, size_t n)
+{
+	size_t ln = r->bulklast.len;
+	int c = memcmp(k, r->bulklast.data, n < ln ? n : ln);
+
+	return c > 0 || (c == 0 && n > ln);
+}
+
+int refs_bulk_row(struct refs *r, const unsigned char *rk, size_t rklen,
 		  const void *val, size_t n, struct s3gc_err *e)
 {
-	return extsort_add(r->bulkrows, rk, ROW_KEYLEN, val, n, e);
+	MDB_val k = { rklen, (void *)rk }, v = { n, (void *)val };
+	int rc;
+
+	if (!r->bulkappend || (r->bulklast.len && !after_last(r, rk, rklen)))
+		return extsort_add(r->bulkrows, rk, rklen, val, n, e);
+	rc = refs_bulk_append(r, 0, &k, &v);
+	if (rc == MDB_KEYEXIST) { /* cannot happen: back to sorting, to be sure */
+		r->bulkappend = 0;
+		return extsort_add(r->bulkrows, rk, rklen, val, n, e);
+	}
+	if (rc)
+		return store_err(&r->st, e, rc, "cannot write 'rows'");
+	buf_reset(&r->bulklast);
+	if (buf_add(&r->bulklast, rk, rklen, e) < 0)
+		return -1;
+	return next_txn(r, e);
 }
 
 /* Write one row-map cell: appended if it sorts last, else put; a cell
  * already there (the same row twice) keeps its first value. */
-static int load_row(struct refs *r, const void *k, const void *v, size_t vn,
-		    struct s3gc_err *e)
+static int load_row(struct refs *r, const void *k, size_t kn, const void *v,
+		    size_t vn, struct s3gc_err *e)
 {
-	MDB_val key = { ROW_KEYLEN, (void *)k }, val = { vn, (void *)v };
-	int rc = mdb_put(r->txn, r->rows, &key, &val, MDB_APPEND);
+	MDB_val key = { kn, (void *)k }, val = { vn, (void *)v };
+	int rc = refs_bulk_append(r, 0, &key, &val);
 
 	if (rc == MDB_KEYEXIST)
 		rc = mdb_put(r->txn, r->rows, &key, &val, MDB_NOOVERWRITE);
@@ -60,21 +144,8 @@ static int load_row(struct refs *r, const void *k, const void *v, size_t vn,
 	return 0;
 }
 
-static int next_txn(struct refs *r, unsigned long *inbatch,
-		    unsigned long batch, struct s3gc_err *e)
-{
-	if (++*inbatch < batch)
-		return 0;
-	*inbatch = 0;
-	if (refs_commit(r, e) < 0)
-		return -1;
-	refs_trim(r);
-	return refs_begin(r, 1, e);
-}
-
 /* The counts: equal keys come together; each key is loaded once. */
-static int end_keys(struct refs *r, struct extsort *s, unsigned long batch,
-		    unsigned long *inbatch, struct s3gc_err *e)
+static int end_keys(struct refs *r, struct extsort *s, struct s3gc_err *e)
 {
 	struct buf *cur = &r->bulkrec;
 	unsigned long long count = 0;
@@ -89,7 +160,7 @@ static int end_keys(struct refs *r, struct extsort *s, unsigned long batch,
 			continue;
 		}
 		if (count && (refs_load(r, cur->data, cur->len, count, e) < 0 ||
-			      next_txn(r, inbatch, batch, e) < 0))
+			      next_txn(r, e) < 0))
 			return -1;
 		buf_reset(cur);
 		if (buf_add(cur, k, kn, e) < 0)
@@ -101,25 +172,24 @@ static int end_keys(struct refs *r, struct extsort *s, unsigned long batch,
 	return count ? refs_load(r, cur->data, cur->len, count, e) : 0;
 }
 
-static int end_rows(struct refs *r, struct extsort *s, unsigned long batch,
-		    unsigned long *inbatch, struct s3gc_err *e)
+static int end_rows(struct refs *r, struct extsort *s, struct s3gc_err *e)
 {
 	const void *k, *v;
 	size_t kn, vn;
 	int got;
 
-	while ((got = extsort_next(s, &k, &kn, &v, &vn, e)) > 0)
-		if (kn != ROW_KEYLEN || load_row(r, k, v, vn, e) < 0 ||
-		    next_txn(r, inbatch, batch, e) < 0)
-			return kn != ROW_KEYLEN
-				? err_set(e, S3GC_E_INTERNAL, 0, "bad bulk row") : -1;
+	while ((got = extsort_next(s, &k, &kn, &v, &vn, e)) > 0) {
+		if (!row_keylen_ok(kn))
+			return err_set(e, S3GC_E_INTERNAL, 0, "bad bulk row");
+		if (load_row(r, k, kn, v, vn, e) < 0 || next_txn(r, e) < 0)
+			return -1;
+	}
 	return got;
 }
 
-int refs_bulk_end(struct refs *r, unsigned long batch, struct s3gc_err *e)
+int refs_bulk_end(struct refs *r, struct s3gc_err *e)
 {
 	struct extsort *keys = r->bulk, *rows = r->bulkrows;
-	unsigned long inbatch = 0;
 	int rc = -1;
 
 	if (!keys || !rows)
@@ -127,11 +197,11 @@ int refs_bulk_end(struct refs *r, unsigned long batch, struct s3gc_err *e)
 	r->bulk = r->bulkrows = NULL; /* from here on, writes go to the store */
 	if (refs_need_txn(r, 1, e) == 0 && extsort_finish(keys, e) == 0 &&
 	    extsort_finish(rows, e) == 0 &&
-	    end_keys(r, keys, batch, &inbatch, e) == 0 &&
-	    end_rows(r, rows, batch, &inbatch, e) == 0)
+	    end_keys(r, keys, e) == 0 && end_rows(r, rows, e) == 0)
 		rc = 0;
 	extsort_free(keys);
 	extsort_free(rows);
+	buf_release(&r->bulklast);
 	return rc;
 }
 
@@ -140,4 +210,5 @@ void refs_bulk_abort(struct refs *r)
 	extsort_free(r->bulk);
 	extsort_free(r->bulkrows);
 	r->bulk = r->bulkrows = NULL;
+	buf_release(&r->bulklast);
 }

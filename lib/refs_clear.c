@@ -66,7 +66,7 @@ static int copy_rows(struct refs *r, MDB_dbi from, MDB_dbi to,
 		     struct s3gc_err *e)
 {
 	struct buf val = BUF_INIT, key = BUF_INIT;
-	unsigned char rk[ROW_KEYLEN];
+	unsigned char rk[ROW_KEY_MAX];
 	MDB_cursor *c = NULL;
 	MDB_val k = { len, (void *)prefix }, v;
 	int rc, ret = -1;
@@ -76,16 +76,16 @@ static int copy_rows(struct refs *r, MDB_dbi from, MDB_dbi to,
 		return store_err(&r->st, e, rc, "cannot read 'rows'");
 	rc = mdb_cursor_get(c, &k, &v, len ? MDB_SET_RANGE : MDB_FIRST);
 	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		MDB_val nk = { ROW_KEYLEN, rk }, nv;
+		MDB_val nk = { k.mv_size, rk }, nv;
 
 		if (len && (k.mv_size < len || memcmp(k.mv_data, prefix, len) != 0))
 			break;
-		if (k.mv_size != ROW_KEYLEN) {
+		if (!row_keylen_ok(k.mv_size)) {
 			err_set(e, S3GC_E_IO, 0, "corrupt entry in 'rows' in '%s'",
 				r->st.path);
 			goto out;
 		}
-		memcpy(rk, k.mv_data, ROW_KEYLEN);
+		memcpy(rk, k.mv_data, k.mv_size);
 		buf_reset(&val);
 		if (buf_add(&val, v.mv_data, v.mv_size, e) < 0)
 			goto out;

@@ -18,7 +18,16 @@
 #include "store.h"
 
 #define LONG_KEYLEN (REFS_LONG_PREFIX + SHA256_LEN)
-#define ROW_KEYLEN (4 + 2 + SHA256_LEN)
+/*
+ * A rows key: u32 table id + primary key + u16 column id. A primary key
+ * of up to ROW_PK_MAX bytes is itself; a longer one is its first
+ * ROW_PK_LONG bytes + its SHA-256, which makes the key ROW_KEY_MAX bytes
+ * long, a length no key of the first kind has.
+ */
+#define ROW_PK_MAX 400
+#define ROW_PK_LONG (ROW_PK_MAX + 1 - SHA256_LEN)
+#define ROW_KEY_MIN (4 + 1 + 2)
+#define ROW_KEY_MAX (4 + ROW_PK_MAX + 1 + 2)
 #define NAME_MAX_ID 255
 
 /*
@@ -52,6 +61,10 @@ struct refs {
 	struct refs_idcache ids;
 	struct extsort *bulk, *bulkrows; /* refs_bulk_begin .. refs_bulk_end */
 	struct buf bulkrec;   /* scratch for bulk records */
+	struct buf bulklast;  /* the greatest rows key, while appending */
+	int bulkappend;       /* rows keys still come in order */
+	MDB_cursor *bulkcur[2]; /* appending to "rows" and "refs", in r->txn */
+	unsigned long bulkbatch, bulkn; /* appends per transaction, and so far */
 };
 
 static inline void put_be(unsigned char *p, uint64_t v, int len)
@@ -88,16 +101,36 @@ int refs_meta_find(struct refs *r, const void *name, size_t nlen, MDB_val *v,
 int refs_meta_store(struct refs *r, const void *name, size_t nlen,
 		    const void *v, size_t n, struct s3gc_err *e);
 
-/* refs_rows.c: the rows key of a cell; *found = 0 if its table or column
- * is unknown (and not assigned). */
+/* refs_rows.c: the rows key of a cell into rk, its length into *rklen;
+ * *found = 0 if its table or column is unknown (and not assigned). */
 int refs_row_key(struct refs *r, const char *table, const char *column,
 		 const char *pk, size_t pklen, int assign,
-		 unsigned char rk[ROW_KEYLEN], int *found, struct s3gc_err *e);
+		 unsigned char rk[ROW_KEY_MAX], size_t *rklen, int *found,
+		 struct s3gc_err *e);
+
+/* Whether n is the length of a rows key, and a rows key's column id. */
+static inline int row_keylen_ok(size_t n)
+{
+	return n >= ROW_KEY_MIN && n <= ROW_KEY_MAX;
+}
+
+static inline const unsigned char *row_key_cid(const void *k, size_t n)
+{
+	return (const unsigned char *)k + n - 2;
+}
+
+/* refs_bulk.c: close the bulk load's cursors, before the transaction ends. */
+void refs_bulk_cursors_close(struct refs *r);
+
+/* refs_bulk.c: mdb_put(MDB_APPEND) to "rows" (db 0) or "refs" (1) through
+ * a cursor kept open in the transaction: no search from the root for
+ * each key. Returns LMDB's code (MDB_KEYEXIST: not after the last key). */
+int refs_bulk_append(struct refs *r, int db, MDB_val *k, MDB_val *v);
 
 /* refs_bulk.c: gather a count (+1 for key) or a row-map cell for the bulk load. */
 int refs_bulk_key(struct refs *r, const char *key, size_t n,
 		  struct s3gc_err *e);
-int refs_bulk_row(struct refs *r, const unsigned char rk[ROW_KEYLEN],
+int refs_bulk_row(struct refs *r, const unsigned char *rk, size_t rklen,
 		  const void *val, size_t n, struct s3gc_err *e);
 
 /* refs_rows.c: copy the key held in a rows value into out (may be NULL);

@@ -12,11 +12,16 @@
 /* The rows key of a cell; *found = 0 if its table or column is unknown. */
 int refs_row_key(struct refs *r, const char *table, const char *column,
 		 const char *pk, size_t pklen, int assign,
-		 unsigned char rk[ROW_KEYLEN], int *found, struct s3gc_err *e)
+		 unsigned char rk[ROW_KEY_MAX], size_t *rklen, int *found,
+		 struct s3gc_err *e)
 {
 	uint32_t tid, cid;
+	size_t n;
 
 	*found = 0;
+	*rklen = 0;
+	if (pklen == 0)
+		return err_set(e, S3GC_E_DATA, 0, "empty primary key");
 	if (refs_need_txn(r, assign, e) < 0 ||
 	    refs_name_id(r, 't', table, assign, &tid, e) < 0 ||
 	    refs_name_id(r, 'c', column, assign, &cid, e) < 0)
@@ -24,9 +29,17 @@ int refs_row_key(struct refs *r, const char *table, const char *column,
 	if (!tid || !cid)
 		return 0;
 	put_be(rk, tid, 4);
-	put_be(rk + 4, cid, 2);
-	if (hash_sha256(pk, pklen, rk + 6, e) < 0)
-		return -1;
+	if (pklen <= ROW_PK_MAX) {
+		memcpy(rk + 4, pk, pklen);
+		n = 4 + pklen;
+	} else {
+		memcpy(rk + 4, pk, ROW_PK_LONG);
+		if (hash_sha256(pk, pklen, rk + 4 + ROW_PK_LONG, e) < 0)
+			return -1;
+		n = 4 + ROW_PK_LONG + SHA256_LEN;
+	}
+	put_be(rk + n, cid, 2);
+	*rklen = n + 2;
 	*found = 1;
 	return 0;
 }
@@ -35,43 +48,35 @@ int refs_row_key(struct refs *r, const char *table, const char *column,
 int refs_row_val_key(struct refs *r, const MDB_val *v, struct buf *out,
 		     struct s3gc_err *e)
 {
-	uint64_t n = v->mv_size >= 4 ? get_be(v->mv_data, 4) : 0;
-
-	if (v->mv_size < 4 || n > v->mv_size - 4)
+	if (v->mv_size == 0)
 		return err_set(e, S3GC_E_IO, 0, "corrupt entry in 'rows' in '%s'",
 			       r->st.path);
 	if (!out)
 		return 0;
 	buf_reset(out);
-	return buf_add(out, (char *)v->mv_data + 4, (size_t)n, e);
+	return buf_add(out, v->mv_data, v->mv_size, e);
 }
 
 int refs_row_put(struct refs *r, const char *table, const char *column,
 		 const char *pk, size_t pklen, const char *key, size_t keylen,
 		 struct buf *old, int *had_old, struct s3gc_err *e)
 {
-	unsigned char rk[ROW_KEYLEN], lb[4];
-	MDB_val k = { ROW_KEYLEN, rk }, v;
+	unsigned char rk[ROW_KEY_MAX];
+	MDB_val k = { 0, rk }, v;
 	int found;
 
 	if (had_old)
 		*had_old = 0;
 	if (keylen == 0)
 		return err_set(e, S3GC_E_DATA, 0, "empty key");
-	if (keylen > UINT32_MAX)
-		return err_set(e, S3GC_E_DATA, 0, "key too long");
 	if (old)
 		buf_reset(old);
-	if (refs_row_key(r, table, column, pk, pklen, 1, rk, &found, e) < 0)
-		return -1;
-	put_be(lb, keylen, 4);
-	buf_reset(&r->val);
-	if (buf_add(&r->val, lb, 4, e) < 0 || buf_add(&r->val, key, keylen, e) < 0 ||
-	    buf_add(&r->val, pk, pklen, e) < 0)
+	if (refs_row_key(r, table, column, pk, pklen, 1, rk, &k.mv_size, &found,
+			 e) < 0)
 		return -1;
 	/* A bulk load starts from no rows: there is nothing old. */
 	if (r->bulk)
-		return refs_bulk_row(r, rk, r->val.data, r->val.len, e);
+		return refs_bulk_row(r, rk, k.mv_size, key, keylen, e);
 	if (refs_db_get(r, r->rows, &k, &v, &found, "rows", e) < 0)
 		return -1;
 	/* The old value lies in the map: read it before the put moves pages. */
@@ -79,8 +84,8 @@ int refs_row_put(struct refs *r, const char *table, const char *column,
 		return -1;
 	if (had_old)
 		*had_old = found;
-	v.mv_size = r->val.len;
-	v.mv_data = r->val.data;
+	v.mv_size = keylen;
+	v.mv_data = (void *)key;
 	return refs_db_put(r, r->rows, &k, &v, 0, "rows", e);
 }
 
@@ -88,10 +93,11 @@ int refs_row_get(struct refs *r, const char *table, const char *column,
 		 const char *pk, size_t pklen, struct buf *key, int *found,
 		 struct s3gc_err *e)
 {
-	unsigned char rk[ROW_KEYLEN];
-	MDB_val k = { ROW_KEYLEN, rk }, v;
+	unsigned char rk[ROW_KEY_MAX];
+	MDB_val k = { 0, rk }, v;
 
-	if (refs_row_key(r, table, column, pk, pklen, 0, rk, found, e) < 0)
+	if (refs_row_key(r, table, column, pk, pklen, 0, rk, &k.mv_size, found,
+			 e) < 0)
 		return -1;
 	if (*found && refs_db_get(r, r->rows, &k, &v, found, "rows", e) < 0)
 		return -1;
@@ -103,8 +109,8 @@ int refs_row_del(struct refs *r, const char *table, const char *column,
 		 const char *pk, size_t pklen, struct buf *old, int *had_old,
 		 struct s3gc_err *e)
 {
-	unsigned char rk[ROW_KEYLEN];
-	MDB_val k = { ROW_KEYLEN, rk }, v;
+	unsigned char rk[ROW_KEY_MAX];
+	MDB_val k = { 0, rk }, v;
 	int found;
 
 	if (had_old)
@@ -112,7 +118,8 @@ int refs_row_del(struct refs *r, const char *table, const char *column,
 	if (old)
 		buf_reset(old);
 	if (refs_need_txn(r, 1, e) < 0 ||
-	    refs_row_key(r, table, column, pk, pklen, 0, rk, &found, e) < 0)
+	    refs_row_key(r, table, column, pk, pklen, 0, rk, &k.mv_size, &found,
+			 e) < 0)
 		return -1;
 	if (found && refs_db_get(r, r->rows, &k, &v, &found, "rows", e) < 0)
 		return -1;
@@ -154,9 +161,12 @@ static int clear_one(struct refs *r, MDB_cursor *c, const unsigned char *tk,
 		return 0;
 	if (rc)
 		return store_err(&r->st, e, rc, "cannot read 'rows'");
-	if (k.mv_size != ROW_KEYLEN || memcmp(k.mv_data, tk, 4) != 0)
+	if (k.mv_size < 4 || memcmp(k.mv_data, tk, 4) != 0)
 		return 0;
-	if (column_name(r, (unsigned char *)k.mv_data + 4, col, e) < 0 ||
+	if (!row_keylen_ok(k.mv_size))
+		return err_set(e, S3GC_E_IO, 0, "corrupt entry in 'rows' in '%s'",
+			       r->st.path);
+	if (column_name(r, row_key_cid(k.mv_data, k.mv_size), col, e) < 0 ||
 	    refs_row_val_key(r, &v, key, e) < 0)
 		return -1;
 	rc = mdb_cursor_del(c, 0);

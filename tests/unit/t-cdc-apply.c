@@ -108,17 +108,33 @@ static unsigned long long cnt(const char *k)
 	return c;
 }
 
-/* The raw value the row map holds, or "(none)"; two calls may be compared. */
+/* The raw value the row map holds, or "(none)"; two calls may be compared.
+ * pk: the key column values, TAB-separated. */
 static struct buf cellv[2];
 static const char *cell(const char *table, const char *col, const char *pk)
 {
 	static int next;
 	int slot = next++ & 1;
-
 	static struct s3gc_err e;
+	static struct buf enc;
+	const char *v[4];
+	size_t n[4], nv = 0;
 	int found = 0;
 
-	if (refs_row_get(rs, table, col, pk, strlen(pk), &cellv[slot], &found, &e) < 0)
+	if (!table) { /* cell(NULL, NULL, NULL): free the encoding buffer */
+		buf_release(&enc);
+		return NULL;
+	}
+	for (const char *p = pk; nv < 4; p += n[nv++] + 1) {
+		v[nv] = p;
+		n[nv] = strcspn(p, "\t");
+		if (!p[n[nv]]) {
+			nv++;
+			break;
+		}
+	}
+	if (cdc_apply_pk(&enc, v, n, nv, &e) < 0 ||
+	    refs_row_get(rs, table, col, enc.data, enc.len, &cellv[slot], &found, &e) < 0)
 		return e.msg;
 	if (!found)
 		return "(none)";
@@ -317,6 +333,60 @@ static void test_row(void)
 	       "a snapshot row is deleted through the row map");
 }
 
+/* The row map files rows in primary-key order: integers by number, other
+ * text by bytes, NULL first; none is a prefix of another. */
+struct order {
+	char log[1024];
+	int n;
+};
+
+static int seen(void *arg, const char *column, const char *key, size_t n,
+		struct s3gc_err *e)
+{
+	struct order *o = arg;
+	size_t l = strlen(o->log);
+
+	(void)column;
+	(void)e;
+	if (n > 2 && !memcmp(key, "o/", 2)) {
+		o->n++;
+		snprintf(o->log + l, sizeof(o->log) - l, "%.*s ", (int)n - 2, key + 2);
+	}
+	return 0;
+}
+
+static void test_pk_order(void)
+{
+	/* Given out of order; each row's key names the pk's place in order. */
+	static const struct { const char *pk; size_t n; const char *key; } rows[] = {
+		{ "ab", 2, "o/14" }, { "7", 1, "o/06" }, { "-10", 3, "o/02" },
+		{ NULL, 0, "o/00" }, { "9223372036854775807", 19, "o/08" },
+		{ "a", 1, "o/12" }, { "0", 1, "o/05" }, { "007", 3, "o/10" },
+		{ "-9223372036854775808", 20, "o/01" }, { "a\0b", 3, "o/13" },
+		{ "10", 2, "o/07" }, { "9223372036854775808", 19, "o/11" },
+		{ "-9", 2, "o/03" }, { "-0", 2, "o/09" }, { "-1", 2, "o/04" },
+	};
+	struct order o = { "", 0 };
+	size_t nrows = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const char *v = rows[i].key;
+		size_t vl = strlen(v);
+
+		rc |= cdc_apply_row(ap, rs, "users", &rows[i].pk, &rows[i].n, 1, &v,
+				    &vl, &st, &err);
+	}
+	tap_ok(rc == 0 && !strcmp(cell("public.users", "avatar_url", "9223372036854775808"),
+				  "o/11") &&
+	       !strcmp(cell("public.users", "avatar_url", "-0"), "o/09"),
+	       "rows with integer, text and NULL keys filed");
+	rc = refs_rows_clear_table(rs, "public.users", seen, &o, &nrows, &err);
+	tap_ok(rc == 0 && o.n == 15 &&
+	       !strcmp(o.log, "00 01 02 03 04 05 06 07 08 09 10 11 12 13 14 "),
+	       "the row map holds them in key order: %s", o.log);
+}
+
 static void set_table(struct conf_table *t, const char *name, int n,
 		      const char *const *cols, const enum conf_colkind *kinds)
 {
@@ -363,6 +433,7 @@ int main(void)
 	test_truncate();
 	test_errors();
 	test_row();
+	test_pk_order();
 	tap_ok(refs_commit(rs, &err) == 0, "commit");
 	cdc_apply_free(ap);
 	refs_close(rs);
@@ -371,6 +442,7 @@ int main(void)
 	buf_release(&b);
 	buf_release(&cellv[0]);
 	buf_release(&cellv[1]);
+	cell(NULL, NULL, NULL);
 	tu_rm_store(sdir);
 	tap_ok(rmdir(dir) == 0, "temporary directory removed");
 	return tap_done();

@@ -10,7 +10,7 @@
 #include "tap.h"
 
 struct item {
-	char key[40];
+	char key[48];
 	size_t kn;
 	unsigned seq;
 };
@@ -27,8 +27,14 @@ static int item_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Sort n random records with a budget of mem bytes; compare with qsort. */
-static void check(size_t n, size_t mem, int want_runs, const char *tmp)
+/*
+ * Sort n random records with a budget of mem bytes; compare with qsort.
+ * Short keys from a small alphabet: many duplicates and prefixes; with
+ * `longk`, keys of up to 40 bytes, most of them sharing 8 to 24 bytes
+ * (the sort goes 8 bytes deeper at a time), zero bytes in between.
+ */
+static void check(size_t n, size_t mem, int want_runs, int longk,
+		  const char *tmp)
 {
 	struct item *it = calloc(n ? n : 1, sizeof(*it));
 	struct extsort *s;
@@ -39,10 +45,12 @@ static void check(size_t n, size_t mem, int want_runs, const char *tmp)
 
 	srand((unsigned)n);
 	for (size_t j = 0; j < n; j++) {
-		/* Short keys from a small alphabet: many duplicates and prefixes. */
-		it[j].kn = (size_t)rand() % 6;
+		size_t shared = longk ? (size_t)(rand() % 4) * 8 : 0;
+
+		it[j].kn = longk ? (size_t)rand() % 41 : (size_t)rand() % 6;
 		for (size_t b = 0; b < it[j].kn; b++)
-			it[j].key[b] = (char)("ab\0\xff"[rand() % 4]);
+			it[j].key[b] = b < shared ? (char)('p' + b % 3)
+				: (char)("ab\0\xff"[rand() % 4]);
 		it[j].seq = (unsigned)j;
 	}
 	rc = extsort_new(&s, tmp, mem, &e);
@@ -62,8 +70,8 @@ static void check(size_t n, size_t mem, int want_runs, const char *tmp)
 		rc = 0;
 	}
 	tap_ok(rc == 0 && i == n && bad == 0,
-	       "%zu records, budget %zu: same order as qsort, equal keys in the order added "
-	       "(%zu out, %zu wrong)", n, mem, i, bad);
+	       "%zu %s records, budget %zu: same order as qsort, equal keys in the order added "
+	       "(%zu out, %zu wrong)", n, longk ? "long" : "short", mem, i, bad);
 	tap_ok(want_runs ? extsort_runs(s) > 1 : extsort_runs(s) == 0,
 	       "%zu runs on disk", extsort_runs(s));
 	tap_ok(extsort_count(s) == n, "count %zu", extsort_count(s));
@@ -81,10 +89,12 @@ int main(void)
 
 	if (!mkdtemp(tmp))
 		return 1;
-	check(0, 1 << 20, 0, tmp);
-	check(1000, 1 << 20, 0, tmp);
-	check(100000, 65536, 1, tmp);
-	check(30000, 200000, 1, tmp);
+	check(0, 1 << 20, 0, 0, tmp);
+	check(1000, 1 << 20, 0, 0, tmp);
+	check(100000, 65536, 1, 0, tmp);
+	check(30000, 200000, 1, 0, tmp);
+	check(50000, 1 << 24, 0, 1, tmp);
+	check(100000, 1 << 20, 1, 1, tmp);
 	tap_ok(rmdir(tmp) == 0, "no sort file left behind");
 
 	tap_ok(extsort_new(&s, "/nonexistent/dir", 0, &e) == 0, "made with a missing directory");

@@ -30,11 +30,31 @@ static char *key_of(unsigned i, size_t *n)
 	return k;
 }
 
+/*
+ * Row i's primary key: mostly 4 bytes big-endian (rows in key order, which
+ * are appended as they come), every fifth its decimal text (out of order,
+ * sorted), every 997th 600 bytes (past the rows key limit: hashed).
+ */
+static size_t pk_of(unsigned i, char pk[700])
+{
+	if (i % 997 == 0) {
+		memset(pk, 'P', 600);
+		return (size_t)snprintf(pk + 600, 40, "%u", i) + 600;
+	}
+	if (i % 5 == 0)
+		return (size_t)snprintf(pk, 32, "%u", i);
+	pk[0] = (char)(i >> 24);
+	pk[1] = (char)(i >> 16);
+	pk[2] = (char)(i >> 8);
+	pk[3] = (char)i;
+	return 4;
+}
+
 /* The calls a snapshot makes for row i, against any store. */
 static int load_row(struct refs *r, unsigned i, struct s3gc_err *e)
 {
-	char pk[32];
-	size_t kn, pn = (size_t)snprintf(pk, sizeof pk, "%u", i);
+	char pk[700];
+	size_t kn, pn = pk_of(i, pk);
 	char *k = key_of(i, &kn);
 	const char *table = i % 3 ? "public.a" : "public.b";
 
@@ -94,11 +114,11 @@ int main(void)
 	tap_ok(!rc, "loaded one by one: %s", rc ? e.msg : "ok");
 	/* In bulk, with little memory (many runs) and small batches. */
 	rc = refs_begin(bulk, 1, &e) || before(bulk, &e) ||
-	     refs_bulk_begin(bulk, 100000, &e);
+	     refs_bulk_begin(bulk, 100000, 997, &e);
 	for (unsigned i = 0; i < NROWS && !rc; i++)
 		rc = load_row(bulk, i, &e);
 	tap_ok(!rc, "gathered in bulk: %s", rc ? e.msg : "ok");
-	rc = refs_bulk_end(bulk, 997, &e);
+	rc = refs_bulk_end(bulk, &e);
 	tap_ok(rc == 0, "bulk load written: %s", rc ? e.msg : "ok");
 	tap_ok(refs_commit(bulk, &e) == 0, "and committed");
 
@@ -111,8 +131,8 @@ int main(void)
 	       "the keys that were there before are kept and added to");
 	rc = refs_begin(one, 0, &e) || refs_begin(bulk, 0, &e);
 	for (unsigned i = 0; i < NROWS && !rc && same; i++) {
-		char pk[32];
-		size_t pn = (size_t)snprintf(pk, sizeof pk, "%u", i);
+		char pk[700];
+		size_t pn = pk_of(i, pk);
 		const char *table = i % 3 ? "public.a" : "public.b";
 
 		rc = refs_row_get(one, table, i % 2 ? "x" : "y", pk, pn, &v1, &f1, &e) ||
@@ -129,12 +149,12 @@ int main(void)
 	refs_abort(bulk);
 
 	/* An abort drops what was gathered; the store is as before. */
-	rc = refs_begin(bulk, 1, &e) || refs_bulk_begin(bulk, 100000, &e) ||
+	rc = refs_begin(bulk, 1, &e) || refs_bulk_begin(bulk, 100000, 997, &e) ||
 	     load_row(bulk, NROWS + 1, &e);
 	refs_abort(bulk);
 	tap_ok(!rc && dump(bulk, &da, &e) == 0 && da.len == db.len &&
 	       !memcmp(da.data, db.data, da.len), "an aborted bulk load leaves nothing");
-	tap_ok(refs_begin(bulk, 1, &e) == 0 && refs_bulk_end(bulk, 10, &e) < 0 &&
+	tap_ok(refs_begin(bulk, 1, &e) == 0 && refs_bulk_end(bulk, &e) < 0 &&
 	       e.cls == S3GC_E_INTERNAL, "ending a bulk load never begun is refused");
 	refs_abort(bulk);
 	refs_close(one);

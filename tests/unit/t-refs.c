@@ -212,7 +212,7 @@ static int visit(void *arg, const char *column, const char *key, size_t n,
 
 	(void)e;
 	s->n++;
-	snprintf(s->log + l, sizeof(s->log) - l, "%s=%.*s;", column, (int)n, key);
+	snprintf(s->log + l, sizeof(s->log) - l, "%s=%.*s;", column, (int)(n > 40 ? 40 : n), key);
 	return 0;
 }
 

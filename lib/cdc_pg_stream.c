@@ -13,11 +13,27 @@
 
 #include "cdc_pg_int.h"
 #include "log.h"
+#include "memuse.h"
 #include "pgoutput.h"
 #include "timefmt.h"
 
-#define STREAM_BATCH 300     /* changes per store transaction, at most: memory */
-#define BATCH_MS 500         /* and at most this long a batch stays open */
+/*
+ * A batch (one store transaction) ends at the first source commit after
+ * BATCH_MS, or after as many changes as made the process's own memory
+ * (mostly LMDB's dirty pages) grow by BATCH_MEM in the first batch that
+ * did: bigger batches write each page of the store fewer times and sync
+ * less often. (LMDB keeps the pages of a committed batch for the next
+ * one, so later batches are counted, not measured; one that needs much
+ * more memory all the same ends early and makes the count smaller.) The
+ * store's mapped pages, which reading scattered keys makes resident, are
+ * given back past MAP_MEM. Memory is looked at every MEM_EVERY changes;
+ * where it cannot be (no /proc), NOPROC_BATCH changes make a batch.
+ */
+#define BATCH_MS 1000
+#define BATCH_MEM ((size_t)20 << 20)
+#define MAP_MEM ((size_t)12 << 20)
+#define MEM_EVERY 64
+#define NOPROC_BATCH 2000
 #define STATUS_MS 10000      /* status updates at least this often */
 #define RECHECK_MS 30000     /* follow: tables re-checked this often when idle */
 
@@ -29,7 +45,11 @@ struct stream {
 	int open;             /* a store transaction is open */
 	int in_txn;           /* between Begin and Commit */
 	unsigned long changes;/* in the open store transaction */
-	unsigned long batch;
+	unsigned long batch;  /* at most this many (0: no limit) */
+	int full;             /* memory says: end the batch */
+	unsigned since_mem;   /* changes since memory was looked at */
+	size_t anon_base;     /* own memory when the stream began */
+	unsigned long sized;  /* changes a batch takes (0: not known yet) */
 	uint64_t pending;     /* position the open store transaction reaches */
 	uint64_t stored;      /* position committed to the store */
 	uint64_t confirmed;   /* position sent to the server */
@@ -81,6 +101,7 @@ static int flush(struct stream *s, struct s3gc_err *e)
 		s->commit_time = 0;
 	}
 	s->open = 0;
+	s->full = 0;
 	if (refs_commit(s->r, e) < 0)
 		return -1;
 	s->st->commits++;
@@ -108,6 +129,29 @@ static int advance(struct stream *s, uint64_t lsn, struct s3gc_err *e)
 	return 0;
 }
 
+/* Give back the store's mapped pages, and end the batch when it is big. */
+static void watch_memory(struct stream *s)
+{
+	size_t anon, file;
+
+	s->since_mem = 0;
+	if (memuse_now(&anon, &file) < 0) {
+		s->full = s->changes >= NOPROC_BATCH;
+		return;
+	}
+	if (file > MAP_MEM)
+		refs_trim(s->r);
+	if (!s->sized && anon > s->anon_base + BATCH_MEM) {
+		s->sized = s->changes;
+		s->full = 1;
+	} else if (s->sized && anon > s->anon_base + BATCH_MEM + BATCH_MEM / 2) {
+		s->sized = s->sized / 4 * 3 + 1;
+		s->full = 1;
+	}
+	if (s->sized && s->changes >= s->sized)
+		s->full = 1;
+}
+
 static int on_message(struct stream *s, const char *data, size_t n,
 		      struct s3gc_err *e)
 {
@@ -127,7 +171,8 @@ static int on_message(struct stream *s, const char *data, size_t n,
 			s->pending = m->end_lsn;
 		s->commit_time = m->time;
 		s->st->txns++;
-		if (s->changes >= s->batch || time_mono_ms() - s->opened_ms >= BATCH_MS)
+		if (s->full || (s->batch && s->changes >= s->batch) ||
+		    time_mono_ms() - s->opened_ms >= BATCH_MS)
 			return flush(s, e);
 		return 0;
 	default:
@@ -136,6 +181,8 @@ static int on_message(struct stream *s, const char *data, size_t n,
 				       "'%c' message outside a transaction (protocol "
 				       "violation): restart the stream", m->kind);
 		s->changes++;
+		if (++s->since_mem >= MEM_EVERY)
+			watch_memory(s);
 		return cdc_apply_msg(s->a, s->r, m, &s->st->ch, e);
 	}
 }
@@ -297,6 +344,7 @@ int cdc_pg_stream(const struct conf *c, const struct norm_ctx *n,
 	struct loop l = { c, o, &q, follow, stop, 0 };
 	struct pg_system sys;
 	uint64_t pos;
+	size_t mapped;
 	int ret = -1;
 
 	memset(st, 0, sizeof *st);
@@ -308,7 +356,7 @@ int cdc_pg_stream(const struct conf *c, const struct norm_ctx *n,
 	s.r = r;
 	s.rc = &rc;
 	s.st = st;
-	s.batch = o->batch ? o->batch : STREAM_BATCH;
+	s.batch = o->batch;
 	s.stored = s.pending = s.confirmed = pos;
 	if (cdc_apply_new(&s.a, c, n, e) < 0)
 		goto out;
@@ -327,6 +375,7 @@ int cdc_pg_stream(const struct conf *c, const struct norm_ctx *n,
 		goto out;
 	}
 	s.status_ms = time_mono_ms();
+	memuse_now(&s.anon_base, &mapped);
 	ret = run(&s, &l, e);
 	if (ret == 0 && send_status(&s, 0, e) < 0)
 		ret = -1;

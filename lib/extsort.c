@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #define MIN_MEM (64 * 1024)
 #define RUN_BUF (64 * 1024) /* read buffer per run file */
 #define OUT_BUF (256 * 1024) /* write buffer for a run being written */
+#define MERGE_BLOCK (256 * 1024) /* merged records handed over at a time */
 
 /*
  * A record in memory. p0 and p1 are the sort key at the depth being
@@ -33,20 +35,65 @@ struct run {
 	uint32_t kn, vn;
 };
 
+/* Records in memory: the batch being filled, or one being written out. */
+struct batch {
+	char *arena;     /* records: u32 kn, u32 vn, key, value */
+	size_t alen, acap;
+	struct ent *idx; /* the records in arena */
+	size_t n, icap;
+};
+
+/*
+ * Two batches of mem/2 bytes each: while one is sorted and written as a
+ * run by a second thread, the caller fills the other.
+ */
 struct extsort {
 	char *tmpdir;
 	size_t mem;
-	char *arena;    /* records: u32 kn, u32 vn, key, value */
-	size_t alen, acap;
-	struct ent *idx; /* the records in arena */
-	size_t n, icap, next;
+	struct batch cur, out;
+	size_t next;     /* extsort_next's place in cur (no runs) */
 	size_t count;
 	struct run *runs;
 	size_t nruns;
 	size_t *heap;   /* run indexes, smallest current record first */
 	size_t hn;
 	int finished, primed;
+	pthread_t writer; /* writing `out` as a run, if `writing` */
+	int writing, writer_failed;
+	struct s3gc_err writer_err;
+	struct merge *merge; /* the merging thread, once finished with runs */
 };
+
+/*
+ * Merged records on their way from the merging thread to extsort_next,
+ * packed as in a run (u32 kn, u32 vn, key, value), in two blocks: the
+ * thread fills one while the caller reads the other.
+ */
+struct block {
+	char *data;
+	size_t len, cap;
+	int full;   /* ready for the reader; the writer waits for it to empty */
+	int last;   /* no records after this block's */
+};
+
+struct merge {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct block b[2];
+	int reading;   /* the block the reader is in (-1: none yet) */
+	size_t pos;    /* the reader's place in it */
+	int stop;      /* the reader is gone: stop merging */
+	int failed;
+	struct s3gc_err err;
+};
+
+static void batch_free(struct batch *b)
+{
+	free(b->arena);
+	free(b->idx);
+	memset(b, 0, sizeof(*b));
+}
 
 static int nomem(struct s3gc_err *e)
 {
@@ -243,12 +290,12 @@ static void sort_from(const char *arena, struct ent *v, size_t n,
 	insertion_sort(arena, depth, v, n);
 }
 
-/* Sort the records in memory. */
-static void sort_memory(struct extsort *s)
+/* Sort the records of a batch. */
+static void sort_batch(struct batch *b)
 {
-	for (size_t i = 0; i < s->n; i++)
-		load_chunk(s->arena, &s->idx[i], 0);
-	sort_from(s->arena, s->idx, s->n, 0);
+	for (size_t i = 0; i < b->n; i++)
+		load_chunk(b->arena, &b->idx[i], 0);
+	sort_from(b->arena, b->idx, b->n, 0);
 }
 
 static int write_all(int fd, const char *p, size_t n)
@@ -266,15 +313,15 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* Sort what is in memory and write it out as a run; memory is then empty. */
-static int spill(struct extsort *s, struct s3gc_err *e)
+/* Sort batch b and write it out as a run; b is then empty. */
+static int write_run(struct extsort *s, struct batch *b, struct s3gc_err *e)
 {
 	char path[4096], *out;
 	struct run *rs, *r;
 	size_t used = 0;
 	int fd;
 
-	sort_memory(s);
+	sort_batch(b);
 	rs = realloc(s->runs, (s->nruns + 1) * sizeof(*rs));
 	if (!rs)
 		return nomem(e);
@@ -293,8 +340,8 @@ static int spill(struct extsort *s, struct s3gc_err *e)
 	out = malloc(OUT_BUF);
 	if (!out)
 		return nomem(e);
-	for (size_t i = 0; i <= s->n; i++) {
-		const char *p = i < s->n ? s->arena + s->idx[i].off : NULL;
+	for (size_t i = 0; i <= b->n; i++) {
+		const char *p = i < b->n ? b->arena + b->idx[i].off : NULL;
 		uint32_t kn = 0, vn = 0;
 		size_t len = 0;
 
@@ -321,8 +368,8 @@ static int spill(struct extsort *s, struct s3gc_err *e)
 	if (lseek(fd, 0, SEEK_SET) < 0)
 		return err_sys(e, S3GC_E_IO, errno, "cannot read back a sort file in '%s'",
 			       s->tmpdir);
-	s->n = 0;
-	s->alen = 0;
+	b->n = 0;
+	b->alen = 0;
 	return 0;
 fail:
 	free(out);
@@ -330,9 +377,56 @@ fail:
 		       s->tmpdir);
 }
 
+static void *writer_main(void *arg)
+{
+	struct extsort *s = arg;
+
+	s->writer_failed = write_run(s, &s->out, &s->writer_err) < 0;
+	return NULL;
+}
+
+/* Wait for the run being written, if any; its error, if it failed. */
+static int writer_wait(struct extsort *s, struct s3gc_err *e)
+{
+	if (!s->writing)
+		return 0;
+	pthread_join(s->writer, NULL);
+	s->writing = 0;
+	if (s->writer_failed) {
+		s->writer_failed = 0;
+		if (e)
+			*e = s->writer_err;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The batch being filled is full: hand it to the writer thread (after the
+ * one before is done) and go on with the other batch's memory. Without a
+ * thread, it is written here.
+ */
+static int spill(struct extsort *s, struct s3gc_err *e)
+{
+	struct batch t;
+
+	if (writer_wait(s, e) < 0)
+		return -1;
+	t = s->out;
+	s->out = s->cur;
+	s->cur = t;
+	s->cur.n = s->cur.alen = 0;
+	if (pthread_create(&s->writer, NULL, writer_main, s) == 0) {
+		s->writing = 1;
+		return 0;
+	}
+	return write_run(s, &s->out, e);
+}
+
 int extsort_add(struct extsort *s, const void *k, size_t kn, const void *v,
 		size_t vn, struct s3gc_err *e)
 {
+	struct batch *b = &s->cur;
 	size_t need = 8 + kn + vn;
 	uint32_t k32 = (uint32_t)kn, v32 = (uint32_t)vn;
 
@@ -340,38 +434,38 @@ int extsort_add(struct extsort *s, const void *k, size_t kn, const void *v,
 		return err_set(e, S3GC_E_INTERNAL, 0, "extsort_add after finish");
 	if (kn > UINT32_MAX || vn > UINT32_MAX)
 		return err_set(e, S3GC_E_INTERNAL, 0, "record too large to sort");
-	if (s->n && s->alen + need + (s->n + 1) * sizeof(struct ent) > s->mem &&
+	if (b->n && b->alen + need + (b->n + 1) * sizeof(struct ent) > s->mem / 2 &&
 	    spill(s, e) < 0)
 		return -1;
-	if (s->alen + need > s->acap) {
-		size_t nc = s->acap ? s->acap : 4096;
+	if (b->alen + need > b->acap) {
+		size_t nc = b->acap ? b->acap : 4096;
 		char *p;
 
-		while (nc < s->alen + need)
+		while (nc < b->alen + need)
 			nc *= 2;
-		p = realloc(s->arena, nc);
+		p = realloc(b->arena, nc);
 		if (!p)
 			return nomem(e);
-		s->arena = p;
-		s->acap = nc;
+		b->arena = p;
+		b->acap = nc;
 	}
-	if (s->n == s->icap) {
-		size_t nc = s->icap ? 2 * s->icap : 1024;
-		struct ent *p = realloc(s->idx, nc * sizeof(*p));
+	if (b->n == b->icap) {
+		size_t nc = b->icap ? 2 * b->icap : 1024;
+		struct ent *p = realloc(b->idx, nc * sizeof(*p));
 
 		if (!p)
 			return nomem(e);
-		s->idx = p;
-		s->icap = nc;
+		b->idx = p;
+		b->icap = nc;
 	}
-	memcpy(s->arena + s->alen, &k32, 4);
-	memcpy(s->arena + s->alen + 4, &v32, 4);
+	memcpy(b->arena + b->alen, &k32, 4);
+	memcpy(b->arena + b->alen + 4, &v32, 4);
 	if (kn)
-		memcpy(s->arena + s->alen + 8, k, kn);
+		memcpy(b->arena + b->alen + 8, k, kn);
 	if (vn)
-		memcpy(s->arena + s->alen + 8 + kn, v, vn);
-	s->idx[s->n++].off = s->alen; /* prefixes: when sorted */
-	s->alen += need;
+		memcpy(b->arena + b->alen + 8 + kn, v, vn);
+	b->idx[b->n++].off = b->alen; /* chunks: when sorted */
+	b->alen += need;
 	s->count++;
 	return 0;
 }
@@ -473,23 +567,24 @@ static void sift_down(struct extsort *s, size_t i)
 	}
 }
 
+static void merge_start(struct extsort *s);
+
 int extsort_finish(struct extsort *s, struct s3gc_err *e)
 {
 	if (s->finished)
 		return 0;
 	s->finished = 1;
+	if (writer_wait(s, e) < 0)
+		return -1;
 	if (s->nruns == 0) {
-		sort_memory(s);
+		sort_batch(&s->cur);
 		s->next = 0;
 		return 0;
 	}
-	if (s->n && spill(s, e) < 0)
+	if (s->cur.n && write_run(s, &s->cur, e) < 0)
 		return -1;
-	free(s->arena);
-	free(s->idx);
-	s->arena = NULL;
-	s->idx = NULL;
-	s->acap = s->icap = 0;
+	batch_free(&s->cur);
+	batch_free(&s->out);
 	s->heap = calloc(s->nruns, sizeof(*s->heap));
 	if (!s->heap)
 		return nomem(e);
@@ -503,30 +598,16 @@ int extsort_finish(struct extsort *s, struct s3gc_err *e)
 	}
 	for (size_t i = s->hn / 2; i-- > 0;)
 		sift_down(s, i);
+	merge_start(s);
 	return 0;
 }
 
-int extsort_next(struct extsort *s, const void **k, size_t *kn,
-		 const void **v, size_t *vn, struct s3gc_err *e)
+/* The next record of the heap merge of the runs: 1, 0 at the end, -1. */
+static int heap_next(struct extsort *s, const void **k, size_t *kn,
+		     const void **v, size_t *vn, struct s3gc_err *e)
 {
 	struct run *r;
 
-	if (!s->finished)
-		return err_set(e, S3GC_E_INTERNAL, 0, "extsort_next before finish");
-	if (s->nruns == 0) {
-		const char *p;
-		uint32_t k32, v32;
-
-		if (s->next == s->n)
-			return 0;
-		p = s->arena + s->idx[s->next++].off;
-		hdr(p, &k32, &v32);
-		*k = p + 8;
-		*kn = k32;
-		*v = p + 8 + k32;
-		*vn = v32;
-		return 1;
-	}
 	/* The record handed out last is replaced by its run's next one. */
 	if (s->primed && s->hn) {
 		int got = run_read(&s->runs[s->heap[0]], e);
@@ -548,6 +629,184 @@ int extsort_next(struct extsort *s, const void **k, size_t *kn,
 	return 1;
 }
 
+/* Append one record to block b; -1 without memory. */
+static int block_add(struct block *b, const void *k, size_t kn, const void *v,
+		     size_t vn)
+{
+	size_t need = 8 + kn + vn;
+	uint32_t k32 = (uint32_t)kn, v32 = (uint32_t)vn;
+
+	if (b->len + need > b->cap) {
+		size_t nc = b->cap ? b->cap : MERGE_BLOCK;
+		char *p;
+
+		while (nc < b->len + need)
+			nc *= 2;
+		if (!(p = realloc(b->data, nc)))
+			return -1;
+		b->data = p;
+		b->cap = nc;
+	}
+	memcpy(b->data + b->len, &k32, 4);
+	memcpy(b->data + b->len + 4, &v32, 4);
+	memcpy(b->data + b->len + 8, k, kn);
+	if (vn)
+		memcpy(b->data + b->len + 8 + kn, v, vn);
+	b->len += need;
+	return 0;
+}
+
+/* The merging thread: fill the blocks in turn until the runs are used up. */
+static void *merge_main(void *arg)
+{
+	struct extsort *s = arg;
+	struct merge *m = s->merge;
+	struct s3gc_err e;
+	int i = 0, got = 1;
+
+	err_clear(&e);
+	while (got > 0) {
+		struct block *b = &m->b[i];
+		const void *k, *v;
+		size_t kn, vn;
+
+		int stop;
+
+		pthread_mutex_lock(&m->mu);
+		while (b->full && !m->stop)
+			pthread_cond_wait(&m->cv, &m->mu);
+		stop = m->stop;
+		pthread_mutex_unlock(&m->mu);
+		if (stop)
+			return NULL;
+		b->len = 0;
+		while (b->len < MERGE_BLOCK && (got = heap_next(s, &k, &kn, &v, &vn, &e)) > 0)
+			if (block_add(b, k, kn, v, vn) < 0) {
+				got = nomem(&e);
+				break;
+			}
+		pthread_mutex_lock(&m->mu);
+		b->full = 1;
+		b->last = got <= 0;
+		if (got < 0) {
+			m->failed = 1;
+			m->err = e;
+		}
+		pthread_cond_broadcast(&m->cv);
+		pthread_mutex_unlock(&m->mu);
+		i ^= 1;
+	}
+	return NULL;
+}
+
+static void merge_stop(struct extsort *s)
+{
+	struct merge *m = s->merge;
+
+	if (!m)
+		return;
+	pthread_mutex_lock(&m->mu);
+	m->stop = 1;
+	pthread_cond_broadcast(&m->cv);
+	pthread_mutex_unlock(&m->mu);
+	pthread_join(m->thread, NULL);
+	pthread_mutex_destroy(&m->mu);
+	pthread_cond_destroy(&m->cv);
+	free(m->b[0].data);
+	free(m->b[1].data);
+	free(m);
+	s->merge = NULL;
+}
+
+/* Start merging in a thread; without one, extsort_next merges itself. */
+static void merge_start(struct extsort *s)
+{
+	struct merge *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return;
+	m->reading = -1;
+	if (pthread_mutex_init(&m->mu, NULL) != 0) {
+		free(m);
+		return;
+	}
+	if (pthread_cond_init(&m->cv, NULL) != 0) {
+		pthread_mutex_destroy(&m->mu);
+		free(m);
+		return;
+	}
+	s->merge = m;
+	if (pthread_create(&m->thread, NULL, merge_main, s) != 0) {
+		pthread_cond_destroy(&m->cv);
+		pthread_mutex_destroy(&m->mu);
+		free(m);
+		s->merge = NULL;
+	}
+}
+
+/* The next record from the merging thread's blocks. */
+static int merged_next(struct merge *m, const void **k, size_t *kn,
+		       const void **v, size_t *vn, struct s3gc_err *e)
+{
+	struct block *b = m->reading >= 0 ? &m->b[m->reading] : NULL;
+	uint32_t k32, v32;
+
+	if (!b || m->pos == b->len) {
+		int next = m->reading >= 0 ? m->reading ^ 1 : 0;
+
+		if (b && b->last)
+			return 0;
+		pthread_mutex_lock(&m->mu);
+		if (b) {
+			b->full = 0; /* read: the thread may fill it again */
+			pthread_cond_broadcast(&m->cv);
+		}
+		while (!m->b[next].full)
+			pthread_cond_wait(&m->cv, &m->mu);
+		pthread_mutex_unlock(&m->mu);
+		if (m->failed) {
+			*e = m->err;
+			return -1;
+		}
+		m->reading = next;
+		m->pos = 0;
+		b = &m->b[next];
+		if (b->len == 0)
+			return 0;
+	}
+	hdr(b->data + m->pos, &k32, &v32);
+	*k = b->data + m->pos + 8;
+	*kn = k32;
+	*v = b->data + m->pos + 8 + k32;
+	*vn = v32;
+	m->pos += 8 + (size_t)k32 + v32;
+	return 1;
+}
+
+int extsort_next(struct extsort *s, const void **k, size_t *kn,
+		 const void **v, size_t *vn, struct s3gc_err *e)
+{
+	if (!s->finished)
+		return err_set(e, S3GC_E_INTERNAL, 0, "extsort_next before finish");
+	if (s->nruns == 0) {
+		const char *p;
+		uint32_t k32, v32;
+
+		if (s->next == s->cur.n)
+			return 0;
+		p = s->cur.arena + s->cur.idx[s->next++].off;
+		hdr(p, &k32, &v32);
+		*k = p + 8;
+		*kn = k32;
+		*v = p + 8 + k32;
+		*vn = v32;
+		return 1;
+	}
+	if (s->merge)
+		return merged_next(s->merge, k, kn, v, vn, e);
+	return heap_next(s, k, kn, v, vn, e);
+}
+
 size_t extsort_count(const struct extsort *s)
 {
 	return s->count;
@@ -562,6 +821,8 @@ void extsort_free(struct extsort *s)
 {
 	if (!s)
 		return;
+	writer_wait(s, NULL);
+	merge_stop(s);
 	for (size_t i = 0; i < s->nruns; i++) {
 		if (s->runs[i].fd >= 0)
 			close(s->runs[i].fd);
@@ -570,8 +831,8 @@ void extsort_free(struct extsort *s)
 	}
 	free(s->runs);
 	free(s->heap);
-	free(s->arena);
-	free(s->idx);
+	batch_free(&s->cur);
+	batch_free(&s->out);
 	free(s->tmpdir);
 	free(s);
 }

@@ -78,7 +78,8 @@ static int open_dbs(struct refs *r, int readonly, struct s3gc_err *e)
 		goto fail;
 	if (found && (v.mv_size != 1 || memcmp(v.mv_data, FORMAT, 1) != 0)) {
 		err_set(e, S3GC_E_IO, 0,
-			"unsupported reference store format in '%s'", r->st.path);
+			"unsupported reference store format in '%s' (another version's): "
+			"remove it and run 's3gc-refs snapshot'", r->st.path);
 		goto fail;
 	}
 	if (!found && create) {
@@ -188,8 +189,7 @@ int refs_nkeys(struct refs *r, unsigned long long *nkeys,
 
 void refs_trim(struct refs *r)
 {
-	/* Between transactions only: see refs.h. */
-	if (r && !r->txn)
+	if (r)
 		store_trim(&r->st);
 }
 

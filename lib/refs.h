@@ -155,14 +155,12 @@ int refs_nkeys(struct refs *r, unsigned long long *nkeys,
 
 /*
  * Give back the process's resident pages of the store's memory map
- * (store_trim), so that a long load, which reads ever more of the map,
- * does not keep all of it resident: for the snapshot loader to call after
- * each batch commit. What one transaction reads of the map, and LMDB's
- * dirty pages for it, stay resident until then, so the batch size (and
- * how scattered its keys are) sets the peak. Call it between
- * transactions; with the handle's transaction open it does nothing.
- * Iterators copy what they return and may stay open. Nothing is lost:
- * the pages are read back from the page cache or the file when needed.
+ * (store_trim), so that a long load or stream, which reads ever more of
+ * the map, does not keep all of it resident. It may be called at any
+ * time, with a transaction open too: the map is read-only (LMDB's dirty
+ * pages are its own memory until the commit writes them), so pointers
+ * into it stay valid, and nothing is lost: the pages are read back from
+ * the page cache or the file when needed.
  */
 void refs_trim(struct refs *r);
 

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <lmdb.h>
+
 #include "refs.h"
 #include "tap.h"
 #include "refstest.h"
@@ -205,7 +207,7 @@ static void test_trim(struct refs *r)
 				   (size_t)pl, key, kn, NULL, NULL, &e);
 	}
 	ok_call(rc, &e, "10,000 keys and rows written");
-	refs_trim(r); /* a transaction is open: nothing happens */
+	refs_trim(r); /* with the transaction open, before anything is committed */
 	tap_is_int(count_of(r, "trim/00001.png", 14), 2,
 		   "trim with the transaction open is harmless");
 	ok_call(refs_commit(r, &e), &e, "commit them");
@@ -243,6 +245,26 @@ static void test_trim(struct refs *r)
 	tap_is_int(bad, 0, "every count reads back the same after the trim");
 	tap_is_int(badrow, 0, "every row reads back the same after the trim");
 	tap_ok(nk == NTRIM && nr == NTRIM, "%llu keys and %llu rows", nk, nr);
+	/* A write transaction that reads the map and changes what it read,
+	 * trimmed under every few hundred calls, sees and writes the same. */
+	bad = 0;
+	rc = refs_begin(r, 1, &e);
+	for (int i = 0; i < NTRIM && !rc; i++) {
+		size_t kn = trim_key(key, i);
+
+		rc = refs_incr(r, key, kn, 1, NULL, &e);
+		if (i % 500 == 0)
+			refs_trim(r);
+	}
+	for (int i = 0; i < NTRIM && !rc; i++) {
+		size_t kn = trim_key(key, i);
+
+		if (i % 700 == 0)
+			refs_trim(r);
+		bad += count_of(r, key, kn) != (unsigned long long)(2 + i % 5);
+	}
+	refs_abort(r);
+	tap_ok(!rc && bad == 0, "trims inside a write transaction change nothing (%d wrong)", bad);
 	/* An open iterator survives a trim between its steps. */
 	if (ok_call(refs_iter_open(r, &it, &e), &e, "iterate")) {
 		while ((rc = refs_iter_next(it, &k, &n, &c, &e)) == 1) {
@@ -339,6 +361,32 @@ static void test_id_cache(struct refs *r)
 	buf_release(&b);
 }
 
+/* A store of another format version is refused, saying what to do. */
+static void test_old_format(void)
+{
+	MDB_env *env = NULL;
+	MDB_txn *t;
+	MDB_dbi meta;
+	MDB_val k = { 7, (char *)".format" }, v = { 1, (char *)"1" };
+	struct refs *r = NULL;
+	struct s3gc_err e;
+	int rc;
+
+	rc = mdb_env_create(&env) || mdb_env_set_maxdbs(env, 16) ||
+	     mdb_env_open(env, sdir, 0, 0600) || mdb_txn_begin(env, NULL, 0, &t);
+	if (!rc) {
+		rc = mdb_dbi_open(t, "meta", 0, &meta) || mdb_put(t, meta, &k, &v, 0);
+		rc = rc ? (mdb_txn_abort(t), rc) : mdb_txn_commit(t);
+	}
+	mdb_env_close(env);
+	tap_ok(!rc, "the store marked as format 1");
+	tap_ok(refs_open(&r, sdir, 0, &e) < 0 && e.cls == S3GC_E_IO &&
+	       strstr(e.msg, "unsupported reference store format") &&
+	       strstr(e.msg, "s3gc-refs snapshot"),
+	       "a format-1 store is refused: %s", r ? "opened" : e.msg);
+	refs_close(r);
+}
+
 int main(void)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -371,6 +419,7 @@ int main(void)
 			refs_close(r);
 		}
 	}
+	test_old_format();
 	tu_rm_store(sdir);
 	tap_ok(rmdir(dir) == 0, "temporary directory removed");
 	return tap_done();

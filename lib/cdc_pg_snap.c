@@ -165,8 +165,10 @@ int cdc_pg_snapshot(const struct conf *c, const struct norm_ctx *n,
 		goto out;
 	if (refs_begin(r, 1, e) < 0)
 		goto out;
-	if (refs_clear_keep(r, CDC_LOAD_TABLE, e) < 0 ||
-	    meta_str(r, REFS_META_SLOT, o->slot, e) < 0 ||
+	if (refs_clear_keep(r, CDC_LOAD_TABLE, e) < 0)
+		goto abort;
+	refs_trim(r); /* clearing read the old store's branch pages */
+	if (meta_str(r, REFS_META_SLOT, o->slot, e) < 0 ||
 	    refs_bulk_begin(r, SNAP_SORT_MEM, s.batch, e) < 0)
 		goto abort;
 	for (size_t i = 0; i < ts.n; i++) {

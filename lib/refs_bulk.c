@@ -3,7 +3,9 @@
  * gathered in an external sort instead of being written at random places
  * of the B-trees, then written in key order, appended where LMDB allows,
  * in write transactions of a bounded size: each page is written about
- * once, and memory stays within the sort's budget.
+ * once, and memory stays within the sort's budget. Row-map cells that
+ * come in key order already (a table read in primary-key order) skip the
+ * sort: each is appended as it comes, through a cursor kept open.
  */
 #include "config.h"
 

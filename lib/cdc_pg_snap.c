@@ -17,8 +17,8 @@
 #include "pgoutput.h"
 #include "timefmt.h"
 
-#define SNAP_BATCH 50000        /* records per store transaction */
-#define SNAP_SORT_MEM (16 << 20) /* memory for sorting the rows */
+#define SNAP_BATCH 100000       /* records per store transaction */
+#define SNAP_SORT_MEM (32 << 20) /* memory for sorting the rows */
 
 struct snap {
 	struct cdc_apply *a;
@@ -163,11 +163,8 @@ int cdc_pg_snapshot(const struct conf *c, const struct norm_ctx *n,
 	st->start_lsn = st->end_lsn = lsn;
 	if (db_pg_begin_snapshot(&q, buf_str(&snapname), e) < 0)
 		goto out;
-	if (refs_begin(r, 1, e) < 0)
+	if (refs_rebuild_begin(r, CDC_LOAD_TABLE, e) < 0)
 		goto out;
-	if (refs_clear_keep(r, CDC_LOAD_TABLE, e) < 0)
-		goto abort;
-	refs_trim(r); /* clearing read the old store's branch pages */
 	if (meta_str(r, REFS_META_SLOT, o->slot, e) < 0 ||
 	    refs_bulk_begin(r, SNAP_SORT_MEM, s.batch, e) < 0)
 		goto abort;
@@ -180,14 +177,15 @@ int cdc_pg_snapshot(const struct conf *c, const struct norm_ctx *n,
 	if (db_pg_command(&q, "COMMIT", 0, NULL, e) < 0 ||
 	    refs_bulk_end(r, e) < 0)
 		goto abort;
-	if (finish(r, lsn, e) < 0)
-		goto out;
+	if (finish(r, lsn, e) < 0 || refs_rebuild_commit(r, e) < 0)
+		goto abort;
 	slot_made = 0;
 	ret = 0;
 	goto out;
 abort:
 	refs_bulk_abort(r);
 	refs_abort(r);
+	refs_rebuild_abort(r);
 out:
 	if (ret < 0 && slot_made && rc.conn) {
 		struct s3gc_err ignored;

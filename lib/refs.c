@@ -121,6 +121,7 @@ void refs_close(struct refs *r)
 {
 	if (!r)
 		return;
+	refs_rebuild_abort(r);
 	refs_abort(r);
 	store_close(&r->st);
 	buf_release(&r->val);

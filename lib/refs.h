@@ -129,22 +129,13 @@ int refs_meta_get(struct refs *r, const char *name, struct buf *out,
 int refs_meta_del(struct refs *r, const char *name, struct s3gc_err *e);
 
 /*
- * Empty the store for a snapshot rebuild: every key, row and meta record
- * (snapshot time and source position included) goes; table and column ids
- * are kept. Needs a write transaction.
+ * Empty the store: every key, row and meta record (snapshot time and
+ * source position included) goes; table and column ids are kept. Needs a
+ * write transaction. (A snapshot rebuilds into a new store instead:
+ * refs_rebuild_begin.)
  */
 int refs_clear(struct refs *r, struct s3gc_err *e);
 
-/*
- * refs_clear, except that the row-map rows of table keep_table stay, and
- * each kept row's key gets +1 again (the counts are rebuilt from those
- * rows alone). Needs a write transaction. A keep_table without an id yet
- * makes it refs_clear. Keys added by `s3gc-refs load` live in the row map
- * (table "-load", column "key", primary key the key itself) and so
- * survive a snapshot rebuild. While it runs, the kept rows are parked in
- * a transient database "rows.keep", deleted again before it returns.
- */
-int refs_clear_keep(struct refs *r, const char *keep_table, struct s3gc_err *e);
 
 /*
  * *nkeys gets the number of distinct referenced keys (short and long),
@@ -190,6 +181,22 @@ int refs_iter_next(struct refs_iter *it, const char **key, size_t *n,
 void refs_iter_close(struct refs_iter *it);
 
 /*
+ * Rebuild, for a snapshot: refs_rebuild_begin makes a new, empty store in
+ * DIR.new (removing what a crash left there), copies the rows of table
+ * keep_table into it (counting their keys), and leaves the handle working
+ * on it, in an open write transaction; the old store is not touched.
+ * refs_rebuild_commit (no transaction open) puts the new store in DIR's
+ * place (an atomic exchange where the system has one) and removes the
+ * old one; refs_rebuild_abort (and refs_close) give the handle its old
+ * store back and remove the new one. Readers that have the old store
+ * open keep reading it until they close it.
+ */
+int refs_rebuild_begin(struct refs *r, const char *keep_table,
+		       struct s3gc_err *e);
+int refs_rebuild_commit(struct refs *r, struct s3gc_err *e);
+void refs_rebuild_abort(struct refs *r);
+
+/*
  * Bulk load, for a snapshot into an emptied store. Between refs_bulk_begin
  * (in a write transaction) and refs_bulk_end, refs_incr (+1 only, no
  * newcount) and refs_row_put (which then reports no old value) are not
@@ -204,7 +211,10 @@ void refs_iter_close(struct refs_iter *it);
  * refs_row_put or refs_bulk_end returns, with or without error. Cells
  * already in the row map, or given twice, keep their first value.
  * refs_abort (and refs_close) drop what was gathered. Other writes during
- * a bulk load are not diverted: use none.
+ * a bulk load are not diverted: use none. The load's own commits do not
+ * sync their meta page (store_lazy_meta): a system crash may undo the
+ * last of them, never leave the store inconsistent; the first commit after
+ * refs_bulk_end syncs everything.
  */
 int refs_bulk_begin(struct refs *r, size_t mem, unsigned long batch,
 		    struct s3gc_err *e);

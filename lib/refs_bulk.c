@@ -76,6 +76,8 @@ int refs_bulk_begin(struct refs *r, size_t mem, unsigned long batch,
 	r->bulkappend = 1;
 	r->bulkbatch = batch ? batch : 1;
 	r->bulkn = 0;
+	/* Only the end of the load needs to be durable (see refs.h). */
+	store_lazy_meta(&r->st, 1);
 	return 0;
 }
 
@@ -204,6 +206,7 @@ int refs_bulk_end(struct refs *r, struct s3gc_err *e)
 	extsort_free(keys);
 	extsort_free(rows);
 	buf_release(&r->bulklast);
+	store_lazy_meta(&r->st, 0);
 	return rc;
 }
 
@@ -213,4 +216,5 @@ void refs_bulk_abort(struct refs *r)
 	extsort_free(r->bulkrows);
 	r->bulk = r->bulkrows = NULL;
 	buf_release(&r->bulklast);
+	store_lazy_meta(&r->st, 0);
 }

@@ -64,6 +64,8 @@ struct refs {
 	struct buf bulklast;  /* the greatest rows key, while appending */
 	int bulkappend;       /* rows keys still come in order */
 	MDB_cursor *bulkcur[2]; /* appending to "rows" and "refs", in r->txn */
+	struct refs *prev;    /* refs_rebuild_begin .. _commit: the store replaced */
+	char *home;           /* ... and the directory both are for */
 	unsigned long bulkbatch, bulkn; /* appends per transaction, and so far */
 };
 
@@ -107,6 +109,10 @@ int refs_row_key(struct refs *r, const char *table, const char *column,
 		 const char *pk, size_t pklen, int assign,
 		 unsigned char rk[ROW_KEY_MAX], size_t *rklen, int *found,
 		 struct s3gc_err *e);
+
+/* refs_rows.c: the name of column id cid (2 bytes) into out. */
+int refs_column_name(struct refs *r, const unsigned char *cid,
+		     struct buf *out, struct s3gc_err *e);
 
 /* Whether n is the length of a rows key, and a rows key's column id. */
 static inline int row_keylen_ok(size_t n)

@@ -134,7 +134,7 @@ int refs_row_del(struct refs *r, const char *table, const char *column,
 }
 
 /* The name of column id cid (2 bytes) into out. */
-static int column_name(struct refs *r, const unsigned char *cid,
+int refs_column_name(struct refs *r, const unsigned char *cid,
 		       struct buf *out, struct s3gc_err *e)
 {
 	char rk[5] = { '.', 'r', '.', (char)cid[0], (char)cid[1] };
@@ -166,7 +166,7 @@ static int clear_one(struct refs *r, MDB_cursor *c, const unsigned char *tk,
 	if (!row_keylen_ok(k.mv_size))
 		return err_set(e, S3GC_E_IO, 0, "corrupt entry in 'rows' in '%s'",
 			       r->st.path);
-	if (column_name(r, row_key_cid(k.mv_data, k.mv_size), col, e) < 0 ||
+	if (refs_column_name(r, row_key_cid(k.mv_data, k.mv_size), col, e) < 0 ||
 	    refs_row_val_key(r, &v, key, e) < 0)
 		return -1;
 	rc = mdb_cursor_del(c, 0);

@@ -251,3 +251,9 @@ void store_trim(struct store *s)
 	(void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
 #endif
 }
+
+void store_lazy_meta(struct store *s, int on)
+{
+	if (s->env && !s->readonly)
+		(void)mdb_env_set_flags(s->env, MDB_NOMETASYNC, on ? 1 : 0);
+}

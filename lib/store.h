@@ -66,9 +66,19 @@ void store_abort(MDB_txn *txn);
  * nothing that is not in the file. It checks that (no MDB_WRITEMAP, the
  * mapping is r--s) and otherwise does nothing, as it does where the
  * mapping cannot be found (it reads /proc/self/maps: LMDB's me_mapaddr
- * is only set for MDB_FIXEDMAP). Call it between transactions.
+ * is only set for MDB_FIXEDMAP). Pointers into the map stay valid, so
+ * it may be called with a transaction open too.
  */
 void store_trim(struct store *s);
+
+/*
+ * With `on`, commits sync the data they wrote but not the meta page that
+ * points at it (MDB_NOMETASYNC): half the flushes, and the store stays
+ * consistent, but a system crash may undo the last commit. The next
+ * commit's flush, or the first one after `on` is 0 again, makes it
+ * durable.
+ */
+void store_lazy_meta(struct store *s, int on);
 
 /*
  * Translate the LMDB (or errno) code rc: S3GC_E_IO, code rc, message

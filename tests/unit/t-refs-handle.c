@@ -1,4 +1,4 @@
-/* t-refs-keep: the reference store's clear with kept rows, entry counts, trimming the map, and the id cache. */
+/* t-refs-handle: the reference store's entry counts, trimming the map, the id cache, and the format check. */
 #include "config.h"
 
 #include <stdio.h>
@@ -27,102 +27,6 @@ static const char *cell(struct refs *r, const char *table, const char *column,
 		return "(error)";
 	}
 	return found ? buf_str(b) : "";
-}
-
-/* A row plus its count, as the loader and cdc_apply make them. */
-static int put_ref(struct refs *r, const char *table, const char *column,
-		   const char *pk, size_t pklen, const char *key, size_t n,
-		   struct s3gc_err *e)
-{
-	if (refs_row_put(r, table, column, pk, pklen, key, n, NULL, NULL, e) < 0)
-		return -1;
-	return refs_incr(r, key, n, 1, NULL, e);
-}
-
-static void test_clear_keep(struct refs *r)
-{
-	unsigned long long nk = 0, nr = 0;
-	struct buf b = BUF_INIT;
-	struct s3gc_err e;
-	char big[1024], big2[1024];
-	int rc = 0, found = -1;
-
-	memset(big, 'L', sizeof(big));
-	big[1023] = '1';
-	memcpy(big2, big, sizeof(big2));
-	big2[1023] = '2'; /* same 400-byte prefix: the same longrefs group */
-	refs_begin(r, 1, &e);
-	rc |= put_ref(r, "-load", "key", "load/a", 6, "load/a", 6, &e);
-	rc |= put_ref(r, "-load", "key", big, 1024, big, 1024, &e);
-	rc |= put_ref(r, "-load", "key", "shared", 6, "shared", 6, &e);
-	rc |= put_ref(r, "users", "avatar", "1", 1, "u/1", 3, &e);
-	rc |= put_ref(r, "users", "avatar", "2", 1, "shared", 6, &e);
-	rc |= put_ref(r, "users", "banner", "1", 1, big, 1024, &e);
-	rc |= put_ref(r, "users", "banner", "2", 1, big2, 1024, &e);
-	rc |= put_ref(r, "posts", "image", "9", 1, "p/9", 3, &e);
-	rc |= refs_meta_set(r, REFS_META_SNAPSHOT, "2026-01-01T00:00:00Z", 20, &e);
-	rc |= refs_meta_set(r, REFS_META_POSITION, "0/1", 3, &e);
-	ok_call(rc, &e, "loaded keys, two tables' rows and meta");
-	tap_ok(count_of(r, "shared", 6) == 2 && count_of(r, big, 1024) == 2,
-	       "keys held by a loaded row and a table row count 2");
-	refs_commit(r, &e);
-
-	tap_ok(refs_clear_keep(r, "-load", &e) < 0 && e.cls == S3GC_E_INTERNAL,
-	       "clear_keep outside a transaction refused");
-	refs_begin(r, 0, &e);
-	tap_ok(refs_clear_keep(r, "-load", &e) < 0 && e.cls == S3GC_E_INTERNAL,
-	       "clear_keep in a read transaction refused");
-	refs_abort(r);
-
-	refs_begin(r, 1, &e);
-	tap_ok(refs_clear_keep(r, "", &e) < 0 && e.cls == S3GC_E_DATA,
-	       "an empty table name refused");
-	ok_call(refs_clear_keep(r, "-load", &e), &e, "clear, keeping table -load");
-	tap_is_int(count_of(r, "load/a", 6), 1, "a kept short key counts 1");
-	tap_is_int(count_of(r, big, 1024), 1, "a kept 1,024-byte key counts 1 (was 2)");
-	tap_is_int(count_of(r, "shared", 6), 1, "a key also held by another table counts 1 (was 2)");
-	tap_is_int(count_of(r, "u/1", 3), 0, "another table's key is gone");
-	tap_is_int(count_of(r, big2, 1024), 0, "another table's long key is gone");
-	tap_is_int(count_of(r, "p/9", 3), 0, "a third table's key is gone");
-	tap_is_str(cell(r, "-load", "key", "load/a", &b), "load/a", "a kept row stays");
-	refs_row_get(r, "-load", "key", big, 1024, &b, &found, &e);
-	tap_ok(found == 1 && b.len == 1024 && !memcmp(b.data, big, 1024),
-	       "a kept row with a 1,024-byte key and primary key stays whole");
-	tap_is_str(cell(r, "users", "avatar", "1", &b), "", "other tables' rows are gone");
-	tap_is_str(cell(r, "users", "banner", "2", &b), "", "and their long-key rows");
-	tap_is_str(cell(r, "posts", "image", "9", &b), "", "and a third table's");
-	refs_meta_get(r, REFS_META_SNAPSHOT, &b, &found, &e);
-	tap_is_int(found, 0, "snapshot time gone");
-	refs_meta_get(r, REFS_META_POSITION, &b, &found, &e);
-	tap_is_int(found, 0, "source position gone");
-	ok_call(refs_nkeys(r, &nk, &nr, &e), &e, "count entries");
-	tap_ok(nk == 3 && nr == 3, "3 keys and 3 rows left (%llu, %llu)", nk, nr);
-	ok_call(put_ref(r, "users", "avatar", "1", 1, "u/1b", 4, &e), &e,
-		"the row map is usable after (ids kept)");
-	ok_call(refs_commit(r, &e), &e, "commit the clear");
-
-	refs_begin(r, 1, &e);
-	ok_call(refs_clear_keep(r, "-load", &e), &e, "clear keeping -load again");
-	tap_ok(count_of(r, "shared", 6) == 1 && count_of(r, big, 1024) == 1 &&
-	       count_of(r, "u/1b", 4) == 0, "same counts the second time");
-	refs_commit(r, &e);
-
-	refs_begin(r, 0, &e);
-	tap_ok(count_of(r, "load/a", 6) == 1 && count_of(r, big, 1024) == 1 &&
-	       !strcmp(cell(r, "-load", "key", "shared", &b), "shared"),
-	       "kept rows and counts committed");
-	refs_abort(r);
-
-	refs_begin(r, 1, &e);
-	ok_call(refs_clear_keep(r, "-never-used", &e), &e,
-		"clear keeping a table that has no id");
-	tap_ok(count_of(r, "load/a", 6) == 0 && count_of(r, big, 1024) == 0 &&
-	       !strcmp(cell(r, "-load", "key", "load/a", &b), ""),
-	       "it is a plain clear: every key and row goes");
-	refs_nkeys(r, &nk, &nr, &e);
-	tap_ok(nk == 0 && nr == 0, "nothing left (%llu keys, %llu rows)", nk, nr);
-	ok_call(refs_commit(r, &e), &e, "commit");
-	buf_release(&b);
 }
 
 static void test_nkeys(struct refs *r)
@@ -393,14 +297,13 @@ int main(void)
 	struct refs *r = NULL;
 	struct s3gc_err e;
 
-	snprintf(dir, sizeof(dir), "%s/t-refs-keep.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	snprintf(dir, sizeof(dir), "%s/t-refs-handle.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");
 		return 99;
 	}
 	snprintf(sdir, sizeof(sdir), "%s/refs", dir);
 	if (ok_call(refs_open(&r, sdir, 0, &e), &e, "open a new store")) {
-		test_clear_keep(r);
 		test_nkeys(r);
 		test_trim(r);
 		test_id_cache(r);

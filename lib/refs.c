@@ -61,6 +61,35 @@ int refs_db_del(struct refs *r, MDB_dbi dbi, MDB_val *k, const char *db,
 	return 0;
 }
 
+static void cursor_close(struct refs *r, MDB_cursor **c)
+{
+	if (*c && r->txn)
+		mdb_cursor_close(*c);
+	*c = NULL;
+}
+
+void refs_cursors_close(struct refs *r)
+{
+	for (int i = 0; i < 2; i++) {
+		cursor_close(r, &r->bulkcur[i]);
+		cursor_close(r, &r->cur[i]);
+	}
+}
+
+int refs_cursor(struct refs *r, int db, MDB_cursor **c, struct s3gc_err *e)
+{
+	int rc;
+
+	if (refs_need_txn(r, 1, e) < 0)
+		return -1;
+	if (!r->cur[db] &&
+	    (rc = mdb_cursor_open(r->txn, db ? r->refs : r->rows, &r->cur[db])) != 0)
+		return store_err(&r->st, e, rc, "cannot open a cursor on '%s'",
+				 db ? "refs" : "rows");
+	*c = r->cur[db];
+	return 0;
+}
+
 /* ---- opening ---- */
 
 static int open_dbs(struct refs *r, int readonly, struct s3gc_err *e)
@@ -151,7 +180,7 @@ int refs_commit(struct refs *r, struct s3gc_err *e)
 	if (!t)
 		return err_set(e, S3GC_E_INTERNAL, 0,
 			       "reference store commit without a transaction");
-	refs_bulk_cursors_close(r);
+	refs_cursors_close(r);
 	r->txn = NULL;
 	if (store_commit(&r->st, t, e) < 0) {
 		refs_ids_end(r, 0);
@@ -163,7 +192,7 @@ int refs_commit(struct refs *r, struct s3gc_err *e)
 
 void refs_abort(struct refs *r)
 {
-	refs_bulk_cursors_close(r);
+	refs_cursors_close(r);
 	store_abort(r->txn);
 	r->txn = NULL;
 	refs_ids_end(r, 0);
@@ -257,11 +286,71 @@ static int count_put(struct refs *r, MDB_dbi dbi, MDB_val *k, const char *key,
 	return refs_db_put(r, dbi, k, &v, flags, islong ? "longrefs" : "refs", e);
 }
 
+/* The count old changed by delta, into *now; n is the key's length. */
+static int count_step(uint64_t old, long long delta, size_t n, uint64_t *now,
+		      struct s3gc_err *e)
+{
+	uint64_t d = delta < 0 ? (uint64_t)0 - (uint64_t)delta : (uint64_t)delta;
+
+	if (delta < 0 && d > old)
+		return err_set(e, S3GC_E_INTERNAL, 0,
+			       "cannot drop the count of a %zu-byte key below zero (count %llu, change %lld)",
+			       n, (unsigned long long)old, delta);
+	if (delta > 0 && old + d < old)
+		return err_set(e, S3GC_E_INTERNAL, 0,
+			       "count of a %zu-byte key overflows", n);
+	*now = delta < 0 ? old - d : old + d;
+	return 0;
+}
+
+/* refs_incr of a key kept in "refs" itself: found, then changed or
+ * deleted where the kept cursor stands. */
+static int incr_short(struct refs *r, MDB_val *k, long long delta,
+		      unsigned long long *newcount, struct s3gc_err *e)
+{
+	unsigned char c[8];
+	uint64_t old = 0, now;
+	MDB_cursor *cur;
+	MDB_val v;
+	int rc, found;
+
+	if (refs_cursor(r, 1, &cur, e) < 0)
+		return -1;
+	rc = mdb_cursor_get(cur, k, &v, MDB_SET);
+	if (rc && rc != MDB_NOTFOUND)
+		return store_err(&r->st, e, rc, "cannot read 'refs'");
+	found = rc == 0;
+	if (found && v.mv_size != 8)
+		return err_set(e, S3GC_E_IO, 0, "corrupt entry in 'refs' in '%s'",
+			       r->st.path);
+	if (found)
+		old = get_be(v.mv_data, 8);
+	if (count_step(old, delta, k->mv_size, &now, e) < 0)
+		return -1;
+	if (newcount)
+		*newcount = now;
+	if (now == old)
+		return 0;
+	if (now == 0) {
+		rc = mdb_cursor_del(cur, 0);
+		if (rc)
+			return store_err(&r->st, e, rc, "cannot delete from 'refs'");
+		return 0;
+	}
+	put_be(c, now, 8);
+	v.mv_size = 8;
+	v.mv_data = c;
+	rc = mdb_cursor_put(cur, k, &v, found ? MDB_CURRENT : 0);
+	if (rc)
+		return store_err(&r->st, e, rc, "cannot write 'refs'");
+	return 0;
+}
+
 int refs_incr(struct refs *r, const char *key, size_t n, long long delta,
 	      unsigned long long *newcount, struct s3gc_err *e)
 {
 	unsigned char lk[LONG_KEYLEN];
-	uint64_t old, now, d;
+	uint64_t old, now;
 	MDB_dbi dbi = 0;
 	MDB_val k;
 
@@ -271,24 +360,19 @@ int refs_incr(struct refs *r, const char *key, size_t n, long long delta,
 				       "only +1 without a result in a bulk load");
 		return refs_bulk_key(r, key, n, e);
 	}
-	if (refs_need_txn(r, 1, e) < 0 || key_of(r, key, n, lk, &k, &dbi, e) < 0 ||
-	    count_get(r, dbi, &k, key, n, &old, e) < 0)
+	if (refs_need_txn(r, 1, e) < 0 || key_of(r, key, n, lk, &k, &dbi, e) < 0)
 		return -1;
-	d = delta < 0 ? (uint64_t)0 - (uint64_t)delta : (uint64_t)delta;
-	if (delta < 0 && d > old)
-		return err_set(e, S3GC_E_INTERNAL, 0,
-			       "cannot drop the count of a %zu-byte key below zero (count %llu, change %lld)",
-			       n, (unsigned long long)old, delta);
-	if (delta > 0 && old + d < old)
-		return err_set(e, S3GC_E_INTERNAL, 0,
-			       "count of a %zu-byte key overflows", n);
-	now = delta < 0 ? old - d : old + d;
+	if (dbi == r->refs)
+		return incr_short(r, &k, delta, newcount, e);
+	if (count_get(r, dbi, &k, key, n, &old, e) < 0 ||
+	    count_step(old, delta, n, &now, e) < 0)
+		return -1;
 	if (newcount)
 		*newcount = now;
 	if (now == old)
 		return 0;
 	if (now == 0)
-		return refs_db_del(r, dbi, &k, dbi == r->refs ? "refs" : "longrefs", e);
+		return refs_db_del(r, dbi, &k, "longrefs", e);
 	return count_put(r, dbi, &k, key, n, now, 0, e);
 }
 

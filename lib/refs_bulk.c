@@ -16,15 +16,6 @@
 #include "refs.h"
 #include "refs_int.h"
 
-void refs_bulk_cursors_close(struct refs *r)
-{
-	for (int i = 0; i < 2; i++) {
-		if (r->bulkcur[i] && r->txn)
-			mdb_cursor_close(r->bulkcur[i]);
-		r->bulkcur[i] = NULL;
-	}
-}
-
 int refs_bulk_append(struct refs *r, int db, MDB_val *k, MDB_val *v)
 {
 	int rc;

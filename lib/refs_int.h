@@ -64,6 +64,7 @@ struct refs {
 	struct buf bulklast;  /* the greatest rows key, while appending */
 	int bulkappend;       /* rows keys still come in order */
 	MDB_cursor *bulkcur[2]; /* appending to "rows" and "refs", in r->txn */
+	MDB_cursor *cur[2];   /* point changes to "rows" and "refs", in r->txn */
 	struct refs *prev;    /* refs_rebuild_begin .. _commit: the store replaced */
 	char *home;           /* ... and the directory both are for */
 	unsigned long bulkbatch, bulkn; /* appends per transaction, and so far */
@@ -125,8 +126,15 @@ static inline const unsigned char *row_key_cid(const void *k, size_t n)
 	return (const unsigned char *)k + n - 2;
 }
 
-/* refs_bulk.c: close the bulk load's cursors, before the transaction ends. */
-void refs_bulk_cursors_close(struct refs *r);
+/* Close the cursors kept in the transaction (bulk and point), before it ends. */
+void refs_cursors_close(struct refs *r);
+
+/*
+ * A cursor on "rows" (db 0) or "refs" (1), kept open in the write
+ * transaction: an entry found with it (MDB_SET) is changed or deleted
+ * where the cursor stands, without a second search from the root.
+ */
+int refs_cursor(struct refs *r, int db, MDB_cursor **c, struct s3gc_err *e);
 
 /* refs_bulk.c: mdb_put(MDB_APPEND) to "rows" (db 0) or "refs" (1) through
  * a cursor kept open in the transaction: no search from the root for

@@ -63,7 +63,8 @@ int refs_row_put(struct refs *r, const char *table, const char *column,
 {
 	unsigned char rk[ROW_KEY_MAX];
 	MDB_val k = { 0, rk }, v;
-	int found;
+	MDB_cursor *c;
+	int found, rc;
 
 	if (had_old)
 		*had_old = 0;
@@ -77,8 +78,12 @@ int refs_row_put(struct refs *r, const char *table, const char *column,
 	/* A bulk load starts from no rows: there is nothing old. */
 	if (r->bulk)
 		return refs_bulk_row(r, rk, k.mv_size, key, keylen, e);
-	if (refs_db_get(r, r->rows, &k, &v, &found, "rows", e) < 0)
+	if (refs_cursor(r, 0, &c, e) < 0)
 		return -1;
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET);
+	if (rc && rc != MDB_NOTFOUND)
+		return store_err(&r->st, e, rc, "cannot read 'rows'");
+	found = rc == 0;
 	/* The old value lies in the map: read it before the put moves pages. */
 	if (found && refs_row_val_key(r, &v, old, e) < 0)
 		return -1;
@@ -86,7 +91,10 @@ int refs_row_put(struct refs *r, const char *table, const char *column,
 		*had_old = found;
 	v.mv_size = keylen;
 	v.mv_data = (void *)key;
-	return refs_db_put(r, r->rows, &k, &v, 0, "rows", e);
+	rc = mdb_cursor_put(c, &k, &v, found ? MDB_CURRENT : 0);
+	if (rc)
+		return store_err(&r->st, e, rc, "cannot write 'rows'");
+	return 0;
 }
 
 int refs_row_get(struct refs *r, const char *table, const char *column,
@@ -111,7 +119,8 @@ int refs_row_del(struct refs *r, const char *table, const char *column,
 {
 	unsigned char rk[ROW_KEY_MAX];
 	MDB_val k = { 0, rk }, v;
-	int found;
+	MDB_cursor *c;
+	int found, rc;
 
 	if (had_old)
 		*had_old = 0;
@@ -121,13 +130,20 @@ int refs_row_del(struct refs *r, const char *table, const char *column,
 	    refs_row_key(r, table, column, pk, pklen, 0, rk, &k.mv_size, &found,
 			 e) < 0)
 		return -1;
-	if (found && refs_db_get(r, r->rows, &k, &v, &found, "rows", e) < 0)
-		return -1;
 	if (!found)
 		return 0;
-	if (refs_row_val_key(r, &v, old, e) < 0 ||
-	    refs_db_del(r, r->rows, &k, "rows", e) < 0)
+	if (refs_cursor(r, 0, &c, e) < 0)
 		return -1;
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return store_err(&r->st, e, rc, "cannot read 'rows'");
+	if (refs_row_val_key(r, &v, old, e) < 0)
+		return -1;
+	rc = mdb_cursor_del(c, 0);
+	if (rc)
+		return store_err(&r->st, e, rc, "cannot delete from 'rows'");
 	if (had_old)
 		*had_old = 1;
 	return 0;

@@ -31,7 +31,9 @@ static int item_cmp(const void *a, const void *b)
  * Sort n random records with a budget of mem bytes; compare with qsort.
  * Short keys from a small alphabet: many duplicates and prefixes; with
  * `longk`, keys of up to 40 bytes, most of them sharing 8 to 24 bytes
- * (the sort goes 8 bytes deeper at a time), zero bytes in between.
+ * (the sort goes 8 bytes deeper at a time), zero bytes in between;
+ * with `longk` 2, keys that all begin with the same 11 bytes (the sort
+ * starts after them), some of them nothing more.
  */
 static void check(size_t n, size_t mem, int want_runs, int longk,
 		  const char *tmp)
@@ -48,9 +50,13 @@ static void check(size_t n, size_t mem, int want_runs, int longk,
 		size_t shared = longk ? (size_t)(rand() % 4) * 8 : 0;
 
 		it[j].kn = longk ? (size_t)rand() % 41 : (size_t)rand() % 6;
+		if (longk == 2)
+			it[j].kn = 11 + (size_t)rand() % 16;
 		for (size_t b = 0; b < it[j].kn; b++)
 			it[j].key[b] = b < shared ? (char)('p' + b % 3)
 				: (char)("ab\0\xff"[rand() % 4]);
+		if (longk == 2)
+			memcpy(it[j].key, "uploads/202", 11);
 		it[j].seq = (unsigned)j;
 	}
 	rc = extsort_new(&s, tmp, mem, &e);
@@ -71,7 +77,8 @@ static void check(size_t n, size_t mem, int want_runs, int longk,
 	}
 	tap_ok(rc == 0 && i == n && bad == 0,
 	       "%zu %s records, budget %zu: same order as qsort, equal keys in the order added "
-	       "(%zu out, %zu wrong)", n, longk ? "long" : "short", mem, i, bad);
+	       "(%zu out, %zu wrong)", n,
+	       longk == 2 ? "common-prefix" : longk ? "long" : "short", mem, i, bad);
 	tap_ok(want_runs ? extsort_runs(s) > 1 : extsort_runs(s) == 0,
 	       "%zu runs on disk", extsort_runs(s));
 	tap_ok(extsort_count(s) == n, "count %zu", extsort_count(s));
@@ -94,6 +101,8 @@ int main(void)
 	check(100000, 65536, 1, 0, tmp);
 	check(30000, 200000, 1, 0, tmp);
 	check(50000, 1 << 24, 0, 1, tmp);
+	check(50000, 1 << 24, 0, 2, tmp);
+	check(50000, 1 << 20, 1, 2, tmp);
 	check(100000, 1 << 20, 1, 1, tmp);
 	tap_ok(rmdir(tmp) == 0, "no sort file left behind");
 

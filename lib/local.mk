@@ -21,3 +21,4 @@ include lib/refs.mk
 include lib/db_pg.mk
 include lib/cdc_apply.mk
 include lib/cdc_pg.mk
+include lib/vault.mk

@@ -43,4 +43,5 @@ include tests/unit/dbpg.mk
 include tests/unit/cdcapply.mk
 include tests/unit/pgcopy.mk
 include tests/unit/extsort.mk
+include tests/unit/vault.mk
 include tests/cli/refs.mk

@@ -1,5 +1,7 @@
-# lib/vault.mk: the vault's parts: operation ids, JSON text, the audit trail
+# lib/vault.mk: the vault's parts: operation ids, JSON text, the audit
+# trail, the blobs
 lib_libs3gc_a_SOURCES += \
 	lib/ulid.c lib/ulid.h \
 	lib/jsonw.c lib/jsonw.h \
-	lib/audit.c lib/audit.h
+	lib/audit.c lib/audit.h \
+	lib/blob.c lib/blob.h

@@ -1,8 +1,10 @@
-# tests/unit/vault.mk: operation ids and the audit trail
-check_PROGRAMS += tests/unit/t-ulid tests/unit/t-audit
-TESTS += tests/unit/t-ulid tests/unit/t-audit
+# tests/unit/vault.mk: operation ids, the audit trail and the blobs
+check_PROGRAMS += tests/unit/t-ulid tests/unit/t-audit tests/unit/t-blob
+TESTS += tests/unit/t-ulid tests/unit/t-audit tests/unit/t-blob
 tests_unit_t_ulid_SOURCES = tests/unit/t-ulid.c tests/unit/tap.h
 tests_unit_t_ulid_LDADD = $(S3GC_LIBS)
 tests_unit_t_audit_SOURCES = tests/unit/t-audit.c tests/unit/json.c \
 	tests/unit/json.h tests/unit/tap.h
 tests_unit_t_audit_LDADD = $(S3GC_LIBS)
+tests_unit_t_blob_SOURCES = tests/unit/t-blob.c tests/unit/tap.h
+tests_unit_t_blob_LDADD = $(S3GC_LIBS)

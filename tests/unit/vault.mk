@@ -1,6 +1,6 @@
-# tests/unit/vault.mk: operation ids, the audit trail and the blobs
-check_PROGRAMS += tests/unit/t-ulid tests/unit/t-audit tests/unit/t-blob
-TESTS += tests/unit/t-ulid tests/unit/t-audit tests/unit/t-blob
+# tests/unit/vault.mk: operation ids, the audit trail, the blobs and the index
+check_PROGRAMS += tests/unit/t-ulid tests/unit/t-audit tests/unit/t-blob tests/unit/t-vault
+TESTS += tests/unit/t-ulid tests/unit/t-audit tests/unit/t-blob tests/unit/t-vault
 tests_unit_t_ulid_SOURCES = tests/unit/t-ulid.c tests/unit/tap.h
 tests_unit_t_ulid_LDADD = $(S3GC_LIBS)
 tests_unit_t_audit_SOURCES = tests/unit/t-audit.c tests/unit/json.c \
@@ -8,3 +8,5 @@ tests_unit_t_audit_SOURCES = tests/unit/t-audit.c tests/unit/json.c \
 tests_unit_t_audit_LDADD = $(S3GC_LIBS)
 tests_unit_t_blob_SOURCES = tests/unit/t-blob.c tests/unit/tap.h
 tests_unit_t_blob_LDADD = $(S3GC_LIBS)
+tests_unit_t_vault_SOURCES = tests/unit/t-vault.c tests/unit/tap.h
+tests_unit_t_vault_LDADD = $(S3GC_LIBS)

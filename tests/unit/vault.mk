@@ -1,6 +1,8 @@
 # tests/unit/vault.mk: operation ids, the audit trail, the blobs and the index
-check_PROGRAMS += tests/unit/t-ulid tests/unit/t-audit tests/unit/t-blob tests/unit/t-vault
-TESTS += tests/unit/t-ulid tests/unit/t-audit tests/unit/t-blob tests/unit/t-vault
+check_PROGRAMS += tests/unit/t-ulid tests/unit/t-audit tests/unit/t-blob tests/unit/t-vault \
+	tests/unit/t-s3del
+TESTS += tests/unit/t-ulid tests/unit/t-audit tests/unit/t-blob tests/unit/t-vault \
+	tests/unit/t-s3del
 tests_unit_t_ulid_SOURCES = tests/unit/t-ulid.c tests/unit/tap.h
 tests_unit_t_ulid_LDADD = $(S3GC_LIBS)
 tests_unit_t_audit_SOURCES = tests/unit/t-audit.c tests/unit/json.c \
@@ -10,3 +12,5 @@ tests_unit_t_blob_SOURCES = tests/unit/t-blob.c tests/unit/tap.h
 tests_unit_t_blob_LDADD = $(S3GC_LIBS)
 tests_unit_t_vault_SOURCES = tests/unit/t-vault.c tests/unit/tap.h
 tests_unit_t_vault_LDADD = $(S3GC_LIBS)
+tests_unit_t_s3del_SOURCES = tests/unit/t-s3del.c tests/unit/tap.h
+tests_unit_t_s3del_LDADD = $(S3GC_LIBS)

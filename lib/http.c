@@ -61,7 +61,23 @@ static size_t on_header(char *line, size_t size, size_t nitems, void *arg)
 		x->date = 0;
 		x->retry_after = -1;
 		x->request_id[0] = '\0';
+		if (x->on_hdr)
+			x->on_hdr(x->hdr_arg, NULL, 0, NULL, 0);
 		return n;
+	}
+	if (x->on_hdr) {
+		const char *colon = memchr(line, ':', n);
+
+		if (colon && colon > line) {
+			const char *val = colon + 1;
+			size_t vl = n - (size_t)(val - line);
+
+			while (vl && (*val == ' ' || *val == '\t'))
+				val++, vl--;
+			while (vl && strchr(" \t\r\n", val[vl - 1]))
+				vl--;
+			x->on_hdr(x->hdr_arg, line, (size_t)(colon - line), val, vl);
+		}
 	}
 	if (header_is(line, n, "date", &v, &vlen) && vlen < sizeof(tmp)) {
 		memcpy(tmp, v, vlen);
@@ -152,6 +168,12 @@ int http_xfer_prepare(struct http_xfer *x, const char *method,
 	x->body_failed = 0;
 	x->on_body = on_body;
 	x->body_arg = body_arg;
+	x->on_hdr = NULL;
+	x->hdr_arg = NULL;
+	x->on_read = NULL;
+	x->read_arg = NULL;
+	x->mem = NULL;
+	x->memlen = x->mempos = 0;
 	buf_reset(&x->errbody);
 	/* The handle is reused: undo what an earlier request's method set. */
 	curl_easy_setopt(x->easy, CURLOPT_CUSTOMREQUEST, NULL);
@@ -214,4 +236,48 @@ int http_curl_transient(CURLcode rc)
 	default:
 		return 0;
 	}
+}
+
+void http_xfer_headers(struct http_xfer *x, http_hdr_fn fn, void *arg)
+{
+	x->on_hdr = fn;
+	x->hdr_arg = arg;
+}
+
+static size_t on_read(char *p, size_t size, size_t nitems, void *arg)
+{
+	struct http_xfer *x = arg;
+	long got = x->on_read(x->read_arg, p, size * nitems);
+
+	return got < 0 ? CURL_READFUNC_ABORT : (size_t)got;
+}
+
+void http_xfer_upload(struct http_xfer *x, http_read_fn fn, void *arg,
+		      unsigned long long n)
+{
+	x->on_read = fn;
+	x->read_arg = arg;
+	/* CURLOPT_UPLOAD makes the method PUT unless prepare named one. */
+	curl_easy_setopt(x->easy, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(x->easy, CURLOPT_READFUNCTION, on_read);
+	curl_easy_setopt(x->easy, CURLOPT_READDATA, x);
+	curl_easy_setopt(x->easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)n);
+}
+
+static long read_mem(void *arg, char *p, size_t cap)
+{
+	struct http_xfer *x = arg;
+	size_t n = x->memlen - x->mempos < cap ? x->memlen - x->mempos : cap;
+
+	memcpy(p, x->mem + x->mempos, n);
+	x->mempos += n;
+	return (long)n;
+}
+
+void http_xfer_body(struct http_xfer *x, const char *p, size_t n)
+{
+	x->mem = p;
+	x->memlen = n;
+	x->mempos = 0;
+	http_xfer_upload(x, read_mem, x, n);
 }

@@ -25,6 +25,18 @@ void http_policy_default(struct http_policy *p);
 /* Called with body bytes of 2xx responses; return -1 to abort the transfer. */
 typedef int (*http_body_fn)(void *arg, const char *p, size_t n);
 
+/*
+ * Called with each response header, name and value trimmed (not
+ * NUL-terminated); name NULL when a new response begins (after a 100
+ * Continue), whose headers replace the earlier ones.
+ */
+typedef void (*http_hdr_fn)(void *arg, const char *name, size_t nlen,
+			    const char *value, size_t vlen);
+
+/* Fill p with up to cap bytes of the request body; the count, 0 at the
+ * end, -1 to abort the transfer. */
+typedef long (*http_read_fn)(void *arg, char *p, size_t cap);
+
 /* All memory is owned by the transfer (http_xfer_release). */
 struct http_xfer {
 	CURL *easy;
@@ -38,6 +50,12 @@ struct http_xfer {
 	void *body_arg;
 	int body_failed;         /* on_body refused data */
 	struct buf errbody;      /* body of a non-2xx response, capped */
+	http_hdr_fn on_hdr;      /* http_xfer_headers */
+	void *hdr_arg;
+	http_read_fn on_read;    /* http_xfer_upload / http_xfer_body */
+	void *read_arg;
+	const char *mem;         /* http_xfer_body's bytes */
+	size_t memlen, mempos;
 	int attempt;             /* tries made so far */
 	long long not_before_ms; /* retry timer (time_mono_ms clock) */
 };
@@ -55,6 +73,20 @@ void http_xfer_release(struct http_xfer *x);
 int http_xfer_prepare(struct http_xfer *x, const char *method,
 		      const char *url, struct curl_slist *hdrs,
 		      http_body_fn on_body, void *body_arg, struct s3gc_err *e);
+
+/* After prepare: hand every response header of this try to fn. */
+void http_xfer_headers(struct http_xfer *x, http_hdr_fn fn, void *arg);
+
+/*
+ * After prepare: send a request body of n bytes, read with fn as it goes
+ * (the method stays what prepare set: PUT, POST, ...).
+ */
+void http_xfer_upload(struct http_xfer *x, http_read_fn fn, void *arg,
+		      unsigned long long n);
+
+/* After prepare: send p[0..n) as the request body (kept by the caller
+ * until the try ends). */
+void http_xfer_body(struct http_xfer *x, const char *p, size_t n);
 
 /* Milliseconds on a monotonic clock. */
 

@@ -153,18 +153,33 @@ int s3_build(const struct s3_client *c, const char *method, const char *key,
 	     const char *payload_hash, struct buf *url, struct curl_slist **hdrs,
 	     struct s3gc_err *e)
 {
+	return s3_build_hdrs(c, method, key, keylen, params, nparams, payload_hash,
+			     NULL, 0, url, hdrs, e);
+}
+
+int s3_build_hdrs(const struct s3_client *c, const char *method, const char *key,
+		  size_t keylen, const struct sigv4_param *params, size_t nparams,
+		  const char *payload_hash, const struct sigv4_header *extra,
+		  size_t nextra, struct buf *url, struct curl_slist **hdrs,
+		  struct s3gc_err *e)
+{
 	struct buf path = BUF_INIT, tmp = BUF_INIT;
 	const char *ph = payload_hash ? payload_hash : SHA256_EMPTY_HEX;
-	struct sigv4_header sh[2] = { { "host", c->host }, { "x-amz-content-sha256", ph } };
+	struct sigv4_header sh[2 + S3_MAX_EXTRA] = { { "host", c->host },
+						     { "x-amz-content-sha256", ph } };
 	struct sigv4_creds cr = { c->creds.access_key, c->creds.secret_key,
 				  c->creds.session_token };
 	struct sigv4_opts o = { c->region, "s3", time(NULL), 1, 0, 0, 0 };
-	struct sigv4_request rq = { method, NULL, params, nparams, sh, 2, ph };
+	struct sigv4_request rq = { method, NULL, params, nparams, sh, 2 + nextra, ph };
 	struct sigv4_result r;
 	struct curl_slist *l = NULL;
 	int rc = -1;
 
 	sigv4_result_init(&r);
+	if (nextra > S3_MAX_EXTRA)
+		return err_set(e, S3GC_E_INTERNAL, 0, "%zu headers for one request", nextra);
+	for (size_t i = 0; i < nextra; i++)
+		sh[2 + i] = extra[i];
 	if (build_url(c, key, keylen, params, nparams, &path, url, e) < 0)
 		goto out;
 	rq.path = path.data;
@@ -177,6 +192,9 @@ int s3_build(const struct s3_client *c, const char *method, const char *key,
 	     add_header(&l, &tmp, "x-amz-security-token", cr.session_token, e) < 0) ||
 	    add_header(&l, &tmp, "Authorization", buf_str(&r.authorization), e) < 0)
 		goto out;
+	for (size_t i = 0; i < nextra; i++)
+		if (add_header(&l, &tmp, extra[i].name, extra[i].value, e) < 0)
+			goto out;
 	/* "Name:" alone stops curl adding its own (Accept, Expect: 100-continue). */
 	for (const char *const *h = (const char *const[]){ "Accept:", "Expect:", NULL }; *h; h++) {
 		struct curl_slist *n = curl_slist_append(l, *h);

@@ -44,6 +44,16 @@ int s3_build(const struct s3_client *c, const char *method, const char *key,
 	     const char *payload_hash, struct buf *url, struct curl_slist **hdrs,
 	     struct s3gc_err *e);
 
+#define S3_MAX_EXTRA 80 /* extra headers of one request */
+
+/* s3_build with extra headers, signed and sent (Content-MD5, If-Match,
+ * x-amz-meta-*, ...): at most S3_MAX_EXTRA. */
+int s3_build_hdrs(const struct s3_client *c, const char *method, const char *key,
+		  size_t keylen, const struct sigv4_param *params, size_t nparams,
+		  const char *payload_hash, const struct sigv4_header *extra,
+		  size_t nextra, struct buf *url, struct curl_slist **hdrs,
+		  struct s3gc_err *e);
+
 enum s3_verdict { S3_DONE, S3_RETRY, S3_FAIL };
 
 /*

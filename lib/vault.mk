@@ -1,9 +1,10 @@
 # lib/vault.mk: the vault's parts: operation ids, JSON text, the audit
-# trail, the blobs, the index, DeleteObjects documents
+# trail, the blobs, the index; object requests and DeleteObjects documents
 lib_libs3gc_a_SOURCES += \
 	lib/ulid.c lib/ulid.h \
 	lib/jsonw.c lib/jsonw.h \
 	lib/audit.c lib/audit.h \
 	lib/blob.c lib/blob.h \
 	lib/vault.c lib/vault_items.c lib/vault.h lib/vault_int.h \
-	lib/s3del.c lib/s3del.h
+	lib/s3del.c lib/s3del.h \
+	lib/s3obj.c lib/s3obj.h

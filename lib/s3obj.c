@@ -29,6 +29,7 @@ static void head_reset(struct s3_objhead *h)
 	h->size = 0;
 	h->last_modified = 0;
 	h->etag[0] = '\0';
+	h->sse[0] = '\0';
 	buf_reset(&h->meta);
 	h->nmeta = 0;
 }
@@ -96,6 +97,8 @@ static void on_hdr(void *arg, const char *name, size_t nlen, const char *v,
 		tmp[vlen] = '\0';
 		if (time_parse_http(tmp, &t) == 0)
 			h->last_modified = (int64_t)t;
+	} else if (nlen == 28 && !strncasecmp(name, "x-amz-server-side-encryption", 28)) {
+		snprintf(h->sse, sizeof h->sse, "%.*s", (int)vlen, v);
 	} else if (kept(name, nlen)) {
 		for (size_t i = 0; i < nlen; i++)
 			if (buf_addc(&h->meta, (char)tolower((unsigned char)name[i]), &e) < 0)

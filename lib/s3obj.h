@@ -31,6 +31,7 @@ struct s3_objhead {
 	 */
 	struct buf meta;
 	size_t nmeta;
+	char sse[32];            /* x-amz-server-side-encryption, "" if none */
 };
 
 void s3_objhead_init(struct s3_objhead *h);

@@ -13,3 +13,7 @@ tools_s3gc_list_LDADD = $(TOOL_LIBS)
 bin_PROGRAMS += tools/s3gc-refs
 tools_s3gc_refs_SOURCES = tools/s3gc-refs.c
 tools_s3gc_refs_LDADD = $(TOOL_LIBS)
+
+bin_PROGRAMS += tools/s3gc-vault
+tools_s3gc_vault_SOURCES = tools/s3gc-vault.c
+tools_s3gc_vault_LDADD = $(TOOL_LIBS)

@@ -1,0 +1,34 @@
+#!/bin/sh
+# s3gc-vault frees what it allocates, on success and on failure: valgrind
+# in a plain build, LeakSanitizer in a sanitizer build.
+. "$top_srcdir/tests/lib.sh"
+
+printf 'v/a\t100\nv/b\t300000\nv/c\t0\n' > pop.txt
+start_s3mem --bucket bkt --populate pop.txt
+export S3GC_BUCKET=bkt S3GC_ENDPOINT=$S3MEM_URL S3GC_VAULT_PATH="$T/vault"
+s3gc-list > list
+
+leak_checker s3gc-vault
+check s3gc-vault new-op > op 2> err
+ok $? "$how: new-op"
+op=$(cat op)
+check s3gc-vault put --op "$op" < list > out 2> err
+ok $? "$how: put"
+cat err | sed 's/^/# /' | head -20
+check s3gc-vault put --op "$op" < list > out 2> err
+ok $? "$how: put again (held)"
+printf 'op=get key=v/a count=0 status=403\n' | s3mem_faults
+check s3gc-vault put --op "$(s3gc-vault new-op)" < list > out 2> err
+is $? 80 "$how: put with an object refused: exit 80 and nothing else"
+grep -v 'AccessDenied' err | sed 's/^/# /' | head -20
+printf '' | s3mem_faults
+printf 'ok\nbad%%zz\n' | check s3gc-vault put --op "$op" > out 2> err
+is $? 65 "$how: put of a bad record"
+for c in ls "show $op" verify "verify $op" log "log --verify" "log --key v/a --op $op"; do
+	# shellcheck disable=SC2086
+	check s3gc-vault $c > out 2> err
+	ok $? "$how: $c"
+done
+check s3gc-vault --no-such-flag > out 2> err
+is $? 64 "$how: a usage error"
+done_testing

@@ -1,0 +1,161 @@
+#!/bin/sh
+# s3gc-vault put, ls, show, verify and log: objects of every size and odd
+# keys backed up and read back, objects changed or gone skipped, reruns,
+# faults, damaged copies; on s3mem, and on s3rver for the real thing.
+. "$top_srcdir/tests/lib.sh"
+
+P="$top_builddir/tests/tools/s3obj-probe"
+long=$(printf 'L%.0s' $(seq 1 1020))
+{
+	printf 'a/empty\t0\t86400\n'
+	printf 'a/small\t100\t86400\n'
+	printf 'a/one-mib\t1048576\t86400\n'
+	printf 'b/with space+plus%%25pct\t5000\t86400\n'
+	printf 'b/tab%%09and%%0Anewline\t700\t86400\n'
+	printf 'b/caf\303\251\t300\t86400\n'
+	printf 'c/%s\t64\t86400\n' "$long"
+} > pop.txt
+start_s3mem --bucket bkt --populate pop.txt
+U=$S3MEM_URL
+export S3GC_BUCKET=bkt S3GC_ENDPOINT=$U S3GC_VAULT_PATH="$T/vault"
+s3gc-list > list
+is "$(wc -l < list | tr -d ' ')" 7 "seven objects listed"
+
+op=$(s3gc-vault new-op)
+ok $? "new-op"
+is "$(printf '%s' "$op" | wc -c | tr -d ' ')" 26 "its id is a ULID"
+s3gc-vault put --op "$op" < list > out 2> err
+ok $? "put exits 0"
+same_file out list "every record written out as it came"
+s3gc-vault show "$op" > show.out
+cut -f1-4 list > list4
+same_file show.out list4 "show: the operation's objects, in key order"
+is "$(s3gc-vault ls | cut -f1,3,5 | tr '\t' ' ')" "$op dry_run 7" "ls: the operation, its mode and count"
+s3gc-vault verify > /dev/null 2> err
+ok $? "verify: every copy sound"
+s3gc-vault log --verify > log.out
+ok $? "log --verify"
+grep -q '^7 lines' log.out
+ok $? "seven lines in the audit trail: $(cat log.out)"
+is "$(grep -c '"outcome":"vaulted"' "$T/vault/audit.log")" 7 "each says vaulted"
+
+# The copies hold the objects' bytes.
+"$P" "$U" bkt get a/one-mib > one.got
+blob=$(s3gc-vault log --key a/one-mib | sed 's/.*"blob":"\([0-9a-f]*\)".*/\1/')
+zstd -q -dc "$T/vault/blobs/$(printf '%.2s' "$blob")/$blob.zst" > one.vault
+same_file one.vault one.got "the 1 MiB object's copy, through zstd -d, is its bytes"
+is "$(sha256sum < one.got | cut -d' ' -f1)" "$blob" "and it is named by their SHA-256"
+"$P" "$U" bkt get "c/$long" > long.got
+lblob=$(s3gc-vault log --key "c/$long" | sed 's/.*"blob":"\([0-9a-f]*\)".*/\1/')
+cat "$T/vault/blobs/$(printf '%.2s' "$lblob")/$lblob"* | { zstd -q -dc 2>/dev/null || cat "$T/vault/blobs/$(printf '%.2s' "$lblob")/$lblob"; } > long.vault
+same_file long.vault long.got "the 1,024-byte key's copy is its bytes"
+
+# A second run of the same operation fetches nothing again.
+curl -fsS -X POST "$S3MEM_URL/_s3mem/reset-stats" > /dev/null
+s3gc-vault put --op "$op" < list > out2
+ok $? "a rerun exits 0"
+same_file out2 list "and writes the same records"
+is "$(s3mem_stat get)" 0 "without fetching anything"
+is "$(grep -c '"outcome":"held"' "$T/vault/audit.log")" 7 "the trail says held"
+
+# Changed and gone objects are skipped.
+printf 'new bytes' | "$P" "$U" bkt put a/small > /dev/null
+"$P" "$U" bkt delete a/empty
+op2=$(s3gc-vault new-op)
+s3gc-vault -v put --op "$op2" < list > out3 2> err
+ok $? "a changed and a gone object: exit 0"
+is "$(cut -f1 out3 | grep -c '^a/small$\|^a/empty$')" 0 "neither is written out"
+is "$(wc -l < out3 | tr -d ' ')" 5 "the five others are"
+grep -q "a/small': changed since it was listed" err
+ok $? "-v says which was skipped"
+is "$(s3gc-vault log --op "$op2" | grep -c '"outcome":"changed"\|"outcome":"gone"')" 2 \
+	"the trail says so"
+is "$(ls "$T/vault/blobs"/*/* | wc -l | tr -d ' ')" 7 "the same content is stored once"
+
+# A key-only record takes the object as it is now.
+printf 'a/small\n' | s3gc-vault put --op "$op2" > out4
+ok $? "a key-only record"
+is "$(cut -f2,4 out4 | tr '\t' ' ')" "9 $(printf 'new bytes' | md5sum | cut -d' ' -f1)" \
+	"is vaulted with the object's size and ETag now"
+
+# Faults: retried, or failed for one object only.
+op3=$(s3gc-vault new-op)
+printf 'op=get nth=1 status=503\n' | s3mem_faults
+s3gc-vault put --op "$op3" < out3 > out5
+ok $? "one 503: retried, exit 0"
+is "$(wc -l < out5 | tr -d ' ')" 5 "every object vaulted"
+printf 'op=get key=a/one-mib count=0 status=500\n' | s3mem_faults
+op4=$(s3gc-vault new-op)
+s3gc-vault put --op "$op4" < out3 > out6 2> err
+is $? 75 "an object that keeps failing: exit 75"
+is "$(wc -l < out6 | tr -d ' ')" 4 "the others are vaulted and written"
+grep -q "a/one-mib" err
+ok $? "the message names it"
+is "$(s3gc-vault log --op "$op4" --key a/one-mib | grep -c '"outcome":"failed"')" 1 "the trail says failed"
+printf 'op=get key=a/one-mib nth=1 truncate=1000\n' | s3mem_faults
+printf '%s\n' "$(grep '^a/one-mib' out3)" | s3gc-vault put --op "$op4" > out7 2> err
+is $? 80 "a body shorter than the record: exit 80"
+is "$(wc -c < out7 | tr -d ' ')" 0 "and nothing written out"
+grep -q '1000 bytes; the record says 1048576' err
+ok $? "the message says why: $(cat err)"
+printf '' | s3mem_faults
+
+# A damaged copy: verify names it; a rerun puts it right.
+f=$(ls "$T/vault/blobs/$(printf '%.2s' "$blob")/$blob.zst")
+printf 'X' | dd of="$f" bs=1 seek=200 conv=notrunc 2>/dev/null
+s3gc-vault verify "$op" > /dev/null 2> err
+is $? 82 "verify: a damaged copy is exit 82"
+grep -q "a/one-mib" err
+ok $? "naming the key: $(head -1 err)"
+s3gc-vault put --op "$op" < list > /dev/null 2> err
+s3gc-vault verify "$op" > /dev/null 2>&1
+ok $? "a rerun of its operation fetched it again: verify passes"
+is "$(grep -c '"outcome":"repaired"' "$T/vault/audit.log")" 1 "the trail says repaired"
+
+# Bad input: nothing after a bad record is fetched.
+curl -fsS -X POST "$S3MEM_URL/_s3mem/reset-stats" > /dev/null
+printf 'b/caf\303\251\nbad%%zz\na/small\n' | s3gc-vault put --op "$(s3gc-vault new-op)" > out8 2> err
+is $? 65 "a malformed record: exit 65"
+is "$(s3mem_stat get)" 1 "only the record before it was fetched"
+grep -q ':2:' err
+ok $? "the message names line 2"
+s3gc-vault put --op not-an-id < /dev/null 2> err
+is $? 64 "a bad operation id: exit 64"
+s3gc-vault show 01ARYZ6S41TSV4RRFFQ69G5FAV 2> err
+is $? 66 "show of an operation that is not there: exit 66"
+
+# The audit trail: any edit breaks the chain.
+s3gc-vault log --verify > /dev/null
+ok $? "the trail is whole after all that"
+sed '3s/"outcome":"vaulted"/"outcome":"skipped"/' "$T/vault/audit.log" > edited
+cp edited "$T/vault/audit.log"
+s3gc-vault log --verify > /dev/null 2> err
+is $? 82 "an edited line: exit 82"
+grep -q 'line 4' err
+ok $? "naming the line after it: $(cat err)"
+
+# The independent server, every signature checked.
+start_s3rver
+R=$S3RVER_URL
+awscli "$R" s3 mb s3://vault-real > /dev/null || diag "mb failed"
+mkdir -p up/d
+head -c 200000 /dev/urandom > "up/d/rand file.bin"
+seq 1 50000 > up/d/text.txt
+awscli "$R" s3 cp --quiet --recursive up "s3://vault-real/" --content-type text/plain \
+	--metadata owner=u1 || diag "upload failed"
+S3GC_ENDPOINT=$R S3GC_BUCKET=vault-real s3gc-list > rlist
+rop=$(s3gc-vault new-op)
+S3GC_ENDPOINT=$R S3GC_BUCKET=vault-real s3gc-vault put --op "$rop" < rlist > rout
+ok $? "s3rver: put"
+same_file rout rlist "s3rver: every object vaulted"
+s3gc-vault verify "$rop" > /dev/null
+ok $? "s3rver: verify"
+tblob=$(s3gc-vault log --key d/text.txt | sed 's/.*"blob":"\([0-9a-f]*\)".*/\1/')
+is "$tblob" "$(sha256sum < up/d/text.txt | cut -d' ' -f1)" "s3rver: the copy is named by the file's SHA-256"
+test -f "$T/vault/blobs/$(printf '%.2s' "$tblob")/$tblob.zst"
+ok $? "s3rver: text is compressed"
+rblob=$(sha256sum < "up/d/rand file.bin" | cut -d' ' -f1)
+test -f "$T/vault/blobs/$(printf '%.2s' "$rblob")/$rblob"
+ok $? "s3rver: random bytes are stored as they are"
+
+done_testing

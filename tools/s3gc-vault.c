@@ -1,0 +1,471 @@
+/*
+ * s3gc-vault: the vault: back objects up into it (put), and look at it
+ * (ls, show, verify, log). See s3gc-vault(1).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit.h"
+#include "blob.h"
+#include "conf.h"
+#include "fe.h"
+#include "http.h"
+#include "jsonw.h"
+#include "log.h"
+#include "rec.h"
+#include "s3.h"
+#include "timefmt.h"
+#include "ulid.h"
+#include "vault.h"
+#include "vault_put.h"
+
+static void usage(int status)
+{
+	if (status)
+		fe_try_help(status);
+	printf("Usage: %s [-c FILE] [--vault DIR] [-v] [-q] COMMAND [ARGS]\n"
+	       "The vault: copies of objects, by operation, with an index and an audit trail.\n"
+	       "\n"
+	       "Commands:\n"
+	       "  new-op [--mode M]   make an operation; write its id\n"
+	       "  put --op OP         back up the objects of the records on stdin; write\n"
+	       "                      the record of each one vaulted\n"
+	       "  ls                  the operations, one per line\n"
+	       "  show OP             the object records of an operation's objects\n"
+	       "  verify [OP]         re-hash the blobs (of OP, or of every operation)\n"
+	       "  log [--op OP] [--key K] [--since TIME] [--verify]\n"
+	       "                      the audit trail, or check its chain\n"
+	       "\n"
+	       "  -c, --config FILE      read FILE instead of s3gc.conf\n"
+	       "      --vault DIR        the vault (default: vault_path of the configuration)\n"
+	       "      --bucket B, --endpoint URL, --region R   the bucket (put)\n"
+	       "      --op OP            the operation (a ULID)\n"
+	       "      --mode M           dry_run or execute (new-op; default: the configuration's)\n"
+	       "      --level N          zstd level for blobs, 0 never to compress (default 3)\n"
+	       "  -v, --verbose          say more on stderr (repeatable)\n"
+	       "  -q, --quiet            errors only\n"
+	       "      --help             show this help\n"
+	       "      --version          show the version\n"
+	       "\n"
+	       "Exit status: 0; 1 when verify or log --verify found nothing to check;\n"
+	       "82 on a vault error (a damaged blob, a broken audit chain); 80 and 75 on\n"
+	       "S3 errors; 65 on a bad record; see s3gc(7).\n",
+	       fe_progname);
+	exit(0);
+}
+
+enum { OPT_VAULT = 256, OPT_BUCKET, OPT_ENDPOINT, OPT_REGION, OPT_OP, OPT_MODE,
+       OPT_LEVEL, OPT_KEY, OPT_SINCE, OPT_VERIFY, OPT_HELP, OPT_VERSION };
+
+static const struct option longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "vault", required_argument, NULL, OPT_VAULT },
+	{ "bucket", required_argument, NULL, OPT_BUCKET },
+	{ "endpoint", required_argument, NULL, OPT_ENDPOINT },
+	{ "region", required_argument, NULL, OPT_REGION },
+	{ "op", required_argument, NULL, OPT_OP },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "level", required_argument, NULL, OPT_LEVEL },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "since", required_argument, NULL, OPT_SINCE },
+	{ "verify", no_argument, NULL, OPT_VERIFY },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct flags {
+	const char *config, *vault, *bucket, *endpoint, *region, *op, *mode, *key,
+		*since, *cmd, *arg;
+	int level, verify;
+};
+
+static void parse_args(int argc, char **argv, struct flags *f)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:vq", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': f->config = optarg; break;
+		case OPT_VAULT: f->vault = optarg; break;
+		case OPT_BUCKET: f->bucket = optarg; break;
+		case OPT_ENDPOINT: f->endpoint = optarg; break;
+		case OPT_REGION: f->region = optarg; break;
+		case OPT_OP: f->op = optarg; break;
+		case OPT_MODE: f->mode = optarg; break;
+		case OPT_LEVEL: f->level = fe_int_arg("--level", optarg, 0, 19); break;
+		case OPT_KEY: f->key = optarg; break;
+		case OPT_SINCE: f->since = optarg; break;
+		case OPT_VERIFY: f->verify = 1; break;
+		case 'v': fe_verbose(); break;
+		case 'q': fe_quiet(); break;
+		case OPT_HELP: usage(0); break;
+		case OPT_VERSION: fe_version();
+		default: usage(64);
+		}
+	}
+	if (optind >= argc)
+		fe_usage_error("no command given");
+	f->cmd = argv[optind++];
+	if (optind < argc && (!strcmp(f->cmd, "show") || !strcmp(f->cmd, "verify")))
+		f->arg = argv[optind++];
+	if (optind < argc)
+		fe_usage_error("unexpected argument '%s'", argv[optind]);
+	if (!strcmp(f->cmd, "show") && !f->arg)
+		fe_usage_error("show needs an operation id");
+	if (!strcmp(f->cmd, "put") && !f->op)
+		fe_usage_error("put needs --op OP (make one with new-op)");
+	if (f->mode && strcmp(f->mode, "dry_run") && strcmp(f->mode, "execute"))
+		fe_usage_error("--mode: 'dry_run' or 'execute', not '%s'", f->mode);
+	if ((f->key || f->since || f->verify) && strcmp(f->cmd, "log"))
+		fe_usage_error("--key, --since and --verify are options of log");
+}
+
+static struct vault *open_vault(const char *dir, int write)
+{
+	struct vault *v;
+	struct s3gc_err e;
+
+	if (vault_open(&v, dir, !write, &e) < 0)
+		fe_die(&e);
+	return v;
+}
+
+static const char *canon_op(const char *op, char out[ULID_LEN + 1])
+{
+	struct s3gc_err e;
+
+	if (ulid_parse(op, strlen(op), out, &e) < 0)
+		fe_usage_error("%s", e.msg);
+	return out;
+}
+
+/* ---- new-op ---- */
+
+static int cmd_new_op(const char *dir, const char *mode)
+{
+	struct vault *v = open_vault(dir, 1);
+	char id[ULID_LEN + 1];
+	struct s3gc_err e;
+
+	if (ulid_new(id, &e) < 0 || vault_begin(v, 1, &e) < 0 ||
+	    vault_op_new(v, id, mode, NULL, &e) < 0 || vault_commit(v, &e) < 0)
+		fe_die(&e);
+	vault_close(v);
+	printf("%s\n", id);
+	return 0;
+}
+
+/* ---- put ---- */
+
+static int cmd_put(const char *dir, const struct conf *conf, const char *op,
+		   int level)
+{
+	struct vault *v = open_vault(dir, 1);
+	struct s3_client client;
+	struct vault_put *vp;
+	struct rec_reader rd;
+	struct buf out = BUF_INIT;
+	struct s3gc_err e, first;
+	struct rec r;
+	struct obj o;
+	int rc;
+
+	err_clear(&first);
+	if (http_global_init(&e) < 0 ||
+	    s3_client_init(&client, conf->bucket, conf->region, conf->endpoint, &e) < 0 ||
+	    vault_put_begin(&vp, v, &client, op, conf->mode == CONF_EXECUTE ? "execute" : "dry_run",
+			    level, &e) < 0)
+		fe_die(&e);
+	rec_reader_init(&rd, stdin, "-", 0);
+	while ((rc = rec_read(&rd, &r, &e)) == 1) {
+		enum vault_put_result res;
+
+		if (obj_from_rec(&rd, &r, &o, &e) < 0) {
+			rc = -1;
+			break;
+		}
+		if (vault_put_one(vp, &o, &res, &e) < 0) {
+			fe_warn("%s", e.msg);
+			if (!first.cls)
+				first = e;
+			/* The vault itself failing stops everything; one object does not. */
+			if (e.cls == S3GC_E_VAULT || e.cls == S3GC_E_IO || e.cls == S3GC_E_SYS)
+				break;
+			continue;
+		}
+		if (res == VP_CHANGED || res == VP_GONE) {
+			log_msg(LOG_INFO, "'%.*s': %s, skipped", (int)o.key_len, o.key,
+				res == VP_CHANGED ? "changed since it was listed" : "gone");
+			continue;
+		}
+		buf_reset(&out);
+		if (obj_format(&out, &o, &e) < 0 || fwrite(out.data, 1, out.len, stdout) != out.len ||
+		    fflush(stdout) != 0) {
+			if (e.cls == S3GC_OK)
+				err_sys(&e, S3GC_E_IO, errno, "cannot write to standard output");
+			rc = -1;
+			break;
+		}
+	}
+	{
+		const struct vault_put_stats *st = vault_put_stats(vp);
+		struct s3gc_err ee;
+
+		log_msg(LOG_INFO, "operation %s: %llu vaulted (%llu bytes, %llu stored), %llu held "
+			"already, %llu changed, %llu gone", op, st->vaulted, st->bytes, st->stored,
+			st->held, st->changed, st->gone);
+		if (vault_put_end(vp, &ee) < 0 && rc >= 0 && !first.cls)
+			first = ee;
+	}
+	buf_release(&out);
+	rec_reader_release(&rd);
+	s3_client_release(&client);
+	vault_close(v);
+	curl_global_cleanup();
+	if (rc < 0)
+		fe_die(&e);
+	if (first.cls)
+		exit(err_exit_code(first.cls));
+	return 0;
+}
+
+/* ---- ls, show ---- */
+
+static int print_op(void *arg, const struct vault_op *op, struct s3gc_err *e)
+{
+	char started[RFC3339_LEN + 1];
+
+	(void)arg;
+	(void)e;
+	time_format_rfc3339((time_t)(op->started_ms / 1000), started);
+	printf("%s\t%s\t%s\t%s\t%llu\t%llu\t%llu\t%llu\t%llu\n", op->id, started, op->mode,
+	       op->state, (unsigned long long)op->count[VC_VAULTED],
+	       (unsigned long long)op->count[VC_DELETED],
+	       (unsigned long long)op->count[VC_RESTORED],
+	       (unsigned long long)op->count[VC_BYTES], (unsigned long long)op->count[VC_STORED]);
+	return 0;
+}
+
+static int print_item(void *arg, const char *op, const struct vault_item *it,
+		      struct s3gc_err *e)
+{
+	struct buf *out = arg;
+	struct obj o;
+
+	(void)op;
+	memset(&o, 0, sizeof o);
+	o.key = it->key;
+	o.key_len = it->keylen;
+	o.has_meta = 1;
+	o.size = it->size;
+	o.mtime = (time_t)it->last_modified;
+	snprintf(o.etag, sizeof o.etag, "%s", it->etag);
+	buf_reset(out);
+	if (obj_format(out, &o, e) < 0)
+		return -1;
+	return fwrite(out->data, 1, out->len, stdout) == out->len ? 0 :
+	       err_sys(e, S3GC_E_IO, errno, "cannot write to standard output");
+}
+
+static int cmd_list(const char *dir, const char *op)
+{
+	struct vault *v = open_vault(dir, 0);
+	struct buf out = BUF_INIT;
+	struct vault_op o;
+	struct s3gc_err e;
+	char id[ULID_LEN + 1];
+	int found;
+
+	if (vault_begin(v, 0, &e) < 0)
+		fe_die(&e);
+	if (!op) {
+		if (vault_ops(v, print_op, NULL, &e) < 0)
+			fe_die(&e);
+	} else {
+		canon_op(op, id);
+		if (vault_op_get(v, id, &o, &found, &e) < 0)
+			fe_die(&e);
+		if (!found) {
+			err_set(&e, S3GC_E_NOINPUT, 0, "no operation %s in '%s'", id, dir);
+			fe_die(&e);
+		}
+		if (vault_items(v, id, print_item, &out, &e) < 0)
+			fe_die(&e);
+	}
+	vault_abort(v);
+	vault_close(v);
+	buf_release(&out);
+	return 0;
+}
+
+/* ---- verify ---- */
+
+struct verify {
+	const char *dir;
+	unsigned long long items, bad;
+};
+
+static int verify_item(void *arg, const char *op, const struct vault_item *it,
+		       struct s3gc_err *e)
+{
+	struct verify *vf = arg;
+	struct blob_info bi;
+	struct s3gc_err be;
+
+	(void)e;
+	vf->items++;
+	if (blob_read(vf->dir, it->blob, NULL, NULL, &bi, &be) < 0) {
+		fe_warn("operation %s, key '%.*s': %s", op, (int)it->keylen, it->key, be.msg);
+		vf->bad++;
+	} else if (bi.size != it->size) {
+		fe_warn("operation %s, key '%.*s': blob %s holds %llu bytes, not %llu", op,
+			(int)it->keylen, it->key, it->blob, (unsigned long long)bi.size,
+			(unsigned long long)it->size);
+		vf->bad++;
+	}
+	return 0;
+}
+
+static int verify_op(void *arg, const struct vault_op *op, struct s3gc_err *e)
+{
+	struct vault *v = ((void **)arg)[0];
+
+	return vault_items(v, op->id, verify_item, ((void **)arg)[1], e);
+}
+
+static int cmd_verify(const char *dir, const char *op)
+{
+	struct vault *v = open_vault(dir, 0);
+	struct verify vf = { dir, 0, 0 };
+	void *args[2] = { v, &vf };
+	char id[ULID_LEN + 1];
+	struct s3gc_err e;
+
+	if (vault_begin(v, 0, &e) < 0)
+		fe_die(&e);
+	if (op ? vault_items(v, canon_op(op, id), verify_item, &vf, &e) < 0 :
+		 vault_ops(v, verify_op, args, &e) < 0)
+		fe_die(&e);
+	vault_abort(v);
+	vault_close(v);
+	log_msg(LOG_INFO, "%llu copies checked, %llu bad", vf.items, vf.bad);
+	if (vf.bad) {
+		fe_warn("%llu of %llu copies do not match what was vaulted", vf.bad, vf.items);
+		exit(err_exit_code(S3GC_E_VAULT));
+	}
+	return vf.items ? 0 : 1;
+}
+
+/* ---- log ---- */
+
+static int cmd_log(const char *dir, const struct flags *f)
+{
+	struct buf path = BUF_INIT, keyjs = BUF_INIT, opjs = BUF_INIT;
+	char since[64] = "", id[ULID_LEN + 1];
+	struct s3gc_err e;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *fp;
+
+	if (buf_addf(&path, &e, "%s/audit.log", dir) < 0)
+		fe_die(&e);
+	if (f->verify) {
+		unsigned long long lines;
+		char last[SHA256_HEX_LEN + 1];
+
+		if (audit_verify(path.data, &lines, last, &e) < 0)
+			fe_die(&e);
+		printf("%llu lines, each following the one before; the last is %s\n", lines, last);
+		buf_release(&path);
+		return lines ? 0 : 1;
+	}
+	/* Filters compare the JSON text our writer makes of the same values. */
+	if (f->key && (buf_adds(&keyjs, ",\"key\":", &e) < 0 ||
+		       jsonw_str(&keyjs, f->key, strlen(f->key), &e) < 0 ||
+		       buf_addc(&keyjs, ',', &e) < 0))
+		fe_die(&e);
+	if (f->op && buf_addf(&opjs, &e, ",\"op\":\"%s\",", canon_op(f->op, id)) < 0)
+		fe_die(&e);
+	if (f->since) {
+		time_t t;
+
+		if (time_parse_rfc3339(f->since, strlen(f->since), &t) < 0)
+			fe_usage_error("--since: '%s' is not a time like 2026-01-02T03:04:05Z",
+				       f->since);
+		time_format_rfc3339(t, since);
+		since[19] = '\0'; /* compared with the seconds of each line's time */
+	}
+	fp = fopen(path.data, "r");
+	if (!fp) {
+		err_sys(&e, errno == ENOENT ? S3GC_E_NOINPUT : S3GC_E_VAULT, errno,
+			"cannot open audit trail '%s'", path.data);
+		fe_die(&e);
+	}
+	while ((n = getline(&line, &cap, fp)) > 0) {
+		const char *t = strstr(line, ",\"time\":\"");
+
+		if ((f->key && !strstr(line, keyjs.data)) || (f->op && !strstr(line, opjs.data)))
+			continue;
+		if (since[0] && (!t || strncmp(t + 9, since, 19) < 0))
+			continue;
+		fwrite(line, 1, (size_t)n, stdout);
+	}
+	free(line);
+	fclose(fp);
+	buf_release(&path);
+	buf_release(&keyjs);
+	buf_release(&opjs);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct flags f = { 0 };
+	struct conf conf;
+	const char *dir;
+	struct s3gc_err e;
+	char id[ULID_LEN + 1];
+	int rc;
+
+	fe_init(argv[0]);
+	f.level = 3;
+	parse_args(argc, argv, &f);
+	fe_conf_load(&conf, f.config);
+	if (f.bucket)
+		fe_conf_set(&conf, "bucket", f.bucket, "--bucket");
+	if (f.endpoint)
+		fe_conf_set(&conf, "endpoint", f.endpoint, "--endpoint");
+	if (f.region)
+		fe_conf_set(&conf, "region", f.region, "--region");
+	dir = f.vault ? f.vault : conf.vault_path;
+	if (!strcmp(f.cmd, "new-op")) {
+		rc = cmd_new_op(dir, f.mode ? f.mode :
+				conf.mode == CONF_EXECUTE ? "execute" : "dry_run");
+	} else if (!strcmp(f.cmd, "put")) {
+		if (conf_check(&conf, 1, &e) < 0)
+			fe_die(&e);
+		rc = cmd_put(dir, &conf, canon_op(f.op, id), f.level);
+	} else if (!strcmp(f.cmd, "ls")) {
+		rc = cmd_list(dir, NULL);
+	} else if (!strcmp(f.cmd, "show")) {
+		rc = cmd_list(dir, f.arg);
+	} else if (!strcmp(f.cmd, "verify")) {
+		rc = cmd_verify(dir, f.arg);
+	} else if (!strcmp(f.cmd, "log")) {
+		rc = cmd_log(dir, &f);
+	} else {
+		fe_usage_error("unknown command '%s'", f.cmd);
+	}
+	conf_release(&conf);
+	return rc;
+}

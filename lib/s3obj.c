@@ -201,23 +201,42 @@ static void what_of(char *what, size_t cap, const char *verb, const char *key,
 	snprintf(what, cap, "%s '%.*s'", verb, (int)(keylen > 200 ? 200 : keylen), key);
 }
 
+/* A request on key, named in messages as "VERB 'key'", with If-Match
+ * if_match when given; the strings live in the caller's rq and bufs. */
+struct key_req {
+	struct call rq;
+	struct sigv4_header im;
+	char what[256], quoted[ETAG_MAX + 3];
+};
+
+static void key_req(struct key_req *k, const char *method, const char *key,
+		    size_t keylen, const char *if_match)
+{
+	memset(k, 0, sizeof(*k));
+	what_of(k->what, sizeof k->what, method, key, keylen);
+	k->rq.method = method;
+	k->rq.key = key;
+	k->rq.keylen = keylen;
+	k->rq.what = k->what;
+	if (if_match) {
+		snprintf(k->quoted, sizeof k->quoted, "\"%s\"", if_match);
+		k->im = (struct sigv4_header){ "If-Match", k->quoted };
+		k->rq.hdrs = &k->im;
+		k->rq.nhdrs = 1;
+	}
+}
+
 int s3_head_object(const struct s3_client *c, struct http_xfer *x,
 		   const char *key, size_t keylen, struct s3_objhead *h,
 		   struct s3gc_err *e)
 {
-	char what[256];
-	struct call rq;
+	struct key_req k;
 	int rc;
 
-	memset(&rq, 0, sizeof rq);
-	what_of(what, sizeof what, "HEAD", key, keylen);
-	rq.method = "HEAD";
-	rq.key = key;
-	rq.keylen = keylen;
-	rq.head = h;
-	rq.answer = 404;
-	rq.what = what;
-	rc = call(c, x, &rq, e);
+	key_req(&k, "HEAD", key, keylen, NULL);
+	k.rq.head = h;
+	k.rq.answer = 404;
+	rc = call(c, x, &k.rq, e);
 	if (rc < 0)
 		return -1;
 	if (rc == 1)
@@ -232,30 +251,17 @@ int s3_get_object(const struct s3_client *c, struct http_xfer *x,
 		  const struct s3_sink *sink, struct s3_objhead *h,
 		  struct s3gc_err *e)
 {
-	struct sigv4_header im = { "If-Match", NULL };
-	char what[256], quoted[ETAG_MAX + 3];
-	struct call rq;
+	struct key_req k;
 
-	memset(&rq, 0, sizeof rq);
-	what_of(what, sizeof what, "GET", key, keylen);
-	rq.method = "GET";
-	rq.key = key;
-	rq.keylen = keylen;
-	rq.sink = sink;
-	rq.head = h;
-	rq.what = what;
-	if (if_match) {
-		snprintf(quoted, sizeof quoted, "\"%s\"", if_match);
-		im.value = quoted;
-		rq.hdrs = &im;
-		rq.nhdrs = 1;
-	}
-	if (call(c, x, &rq, e) < 0)
+	key_req(&k, "GET", key, keylen, if_match);
+	k.rq.sink = sink;
+	k.rq.head = h;
+	if (call(c, x, &k.rq, e) < 0)
 		return -1;
 	h->found = 1;
 	if (if_match && strcmp(h->etag, if_match) != 0)
 		return err_set(e, S3GC_E_S3, 412, "%s: the server sent ETag '%s', not '%s'",
-			       what, h->etag, if_match);
+			       k.what, h->etag, if_match);
 	return 0;
 }
 
@@ -266,8 +272,7 @@ int s3_put_object(const struct s3_client *c, struct http_xfer *x,
 {
 	struct sigv4_header all[S3_MAX_EXTRA];
 	struct s3_objhead h;
-	char what[256];
-	struct call rq;
+	struct key_req k;
 	size_t na = 0;
 	int rc;
 
@@ -277,19 +282,14 @@ int s3_put_object(const struct s3_client *c, struct http_xfer *x,
 		all[na++] = hdrs[i];
 	if (if_none_match)
 		all[na++] = (struct sigv4_header){ "If-None-Match", "*" };
-	memset(&rq, 0, sizeof rq);
 	s3_objhead_init(&h);
-	what_of(what, sizeof what, "PUT", key, keylen);
-	rq.method = "PUT";
-	rq.key = key;
-	rq.keylen = keylen;
-	rq.payload_hash = src->sha256 ? src->sha256 : "UNSIGNED-PAYLOAD";
-	rq.hdrs = all;
-	rq.nhdrs = na;
-	rq.src = src;
-	rq.head = &h;
-	rq.what = what;
-	rc = call(c, x, &rq, e);
+	key_req(&k, "PUT", key, keylen, NULL);
+	k.rq.payload_hash = src->sha256 ? src->sha256 : "UNSIGNED-PAYLOAD";
+	k.rq.hdrs = all;
+	k.rq.nhdrs = na;
+	k.rq.src = src;
+	k.rq.head = &h;
+	rc = call(c, x, &k.rq, e);
 	if (rc == 0 && etag)
 		memcpy(etag, h.etag, sizeof h.etag);
 	s3_objhead_release(&h);
@@ -300,23 +300,10 @@ int s3_delete_object(const struct s3_client *c, struct http_xfer *x,
 		     const char *key, size_t keylen, const char *if_match,
 		     struct s3gc_err *e)
 {
-	struct sigv4_header im = { "If-Match", NULL };
-	char what[256], quoted[ETAG_MAX + 3];
-	struct call rq;
+	struct key_req k;
 
-	memset(&rq, 0, sizeof rq);
-	what_of(what, sizeof what, "DELETE", key, keylen);
-	rq.method = "DELETE";
-	rq.key = key;
-	rq.keylen = keylen;
-	rq.what = what;
-	if (if_match) {
-		snprintf(quoted, sizeof quoted, "\"%s\"", if_match);
-		im.value = quoted;
-		rq.hdrs = &im;
-		rq.nhdrs = 1;
-	}
-	return call(c, x, &rq, e) < 0 ? -1 : 0;
+	key_req(&k, "DELETE", key, keylen, if_match);
+	return call(c, x, &k.rq, e) < 0 ? -1 : 0;
 }
 
 /* Hands DeleteResult entries on, noting that some were. */

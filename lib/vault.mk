@@ -8,4 +8,5 @@ lib_libs3gc_a_SOURCES += \
 	lib/vault.c lib/vault_items.c lib/vault.h lib/vault_int.h \
 	lib/s3del.c lib/s3del.h \
 	lib/s3obj.c lib/s3obj.h \
-	lib/vault_put.c lib/vault_put.h
+	lib/vault_put.c lib/vault_put.h \
+	lib/vault_del.c lib/vault_del.h

@@ -17,3 +17,7 @@ tools_s3gc_refs_LDADD = $(TOOL_LIBS)
 bin_PROGRAMS += tools/s3gc-vault
 tools_s3gc_vault_SOURCES = tools/s3gc-vault.c
 tools_s3gc_vault_LDADD = $(TOOL_LIBS)
+
+bin_PROGRAMS += tools/s3gc-delete
+tools_s3gc_delete_SOURCES = tools/s3gc-delete.c
+tools_s3gc_delete_LDADD = $(TOOL_LIBS)

@@ -139,6 +139,13 @@ static struct vault *open_vault(const char *dir, int write)
 	return v;
 }
 
+/* Close the vault, then report e and exit: nothing is left allocated. */
+static void die_closing(struct vault *v, const struct s3gc_err *e)
+{
+	vault_close(v);
+	fe_die(e);
+}
+
 static const char *canon_op(const char *op, char out[ULID_LEN + 1])
 {
 	struct s3gc_err e;
@@ -158,7 +165,7 @@ static int cmd_new_op(const char *dir, const char *mode)
 
 	if (ulid_new(id, &e) < 0 || vault_begin(v, 1, &e) < 0 ||
 	    vault_op_new(v, id, mode, NULL, &e) < 0 || vault_commit(v, &e) < 0)
-		fe_die(&e);
+		die_closing(v, &e);
 	vault_close(v);
 	printf("%s\n", id);
 	return 0;
@@ -181,10 +188,13 @@ static int cmd_put(const char *dir, const struct conf *conf, const char *op,
 
 	err_clear(&first);
 	if (http_global_init(&e) < 0 ||
-	    s3_client_init(&client, conf->bucket, conf->region, conf->endpoint, &e) < 0 ||
-	    vault_put_begin(&vp, v, &client, op, conf->mode == CONF_EXECUTE ? "execute" : "dry_run",
-			    level, &e) < 0)
-		fe_die(&e);
+	    s3_client_init(&client, conf->bucket, conf->region, conf->endpoint, &e) < 0)
+		die_closing(v, &e);
+	if (vault_put_begin(&vp, v, &client, op, conf->mode == CONF_EXECUTE ? "execute" : "dry_run",
+			    level, &e) < 0) {
+		s3_client_release(&client);
+		die_closing(v, &e);
+	}
 	rec_reader_init(&rd, stdin, "-", 0);
 	while ((rc = rec_read(&rd, &r, &e)) == 1) {
 		enum vault_put_result res;
@@ -285,21 +295,24 @@ static int cmd_list(const char *dir, const char *op)
 	char id[ULID_LEN + 1];
 	int found;
 
+	if (op)
+		canon_op(op, id);
 	if (vault_begin(v, 0, &e) < 0)
-		fe_die(&e);
+		die_closing(v, &e);
 	if (!op) {
 		if (vault_ops(v, print_op, NULL, &e) < 0)
-			fe_die(&e);
+			die_closing(v, &e);
 	} else {
-		canon_op(op, id);
 		if (vault_op_get(v, id, &o, &found, &e) < 0)
-			fe_die(&e);
+			die_closing(v, &e);
 		if (!found) {
 			err_set(&e, S3GC_E_NOINPUT, 0, "no operation %s in '%s'", id, dir);
-			fe_die(&e);
+			die_closing(v, &e);
 		}
-		if (vault_items(v, id, print_item, &out, &e) < 0)
-			fe_die(&e);
+		if (vault_items(v, id, print_item, &out, &e) < 0) {
+			buf_release(&out);
+			die_closing(v, &e);
+		}
 	}
 	vault_abort(v);
 	vault_close(v);
@@ -350,11 +363,13 @@ static int cmd_verify(const char *dir, const char *op)
 	char id[ULID_LEN + 1];
 	struct s3gc_err e;
 
+	if (op)
+		canon_op(op, id);
 	if (vault_begin(v, 0, &e) < 0)
-		fe_die(&e);
-	if (op ? vault_items(v, canon_op(op, id), verify_item, &vf, &e) < 0 :
+		die_closing(v, &e);
+	if (op ? vault_items(v, id, verify_item, &vf, &e) < 0 :
 		 vault_ops(v, verify_op, args, &e) < 0)
-		fe_die(&e);
+		die_closing(v, &e);
 	vault_abort(v);
 	vault_close(v);
 	log_msg(LOG_INFO, "%llu copies checked, %llu bad", vf.items, vf.bad);
@@ -377,25 +392,9 @@ static int cmd_log(const char *dir, const struct flags *f)
 	ssize_t n;
 	FILE *fp;
 
-	if (buf_addf(&path, &e, "%s/audit.log", dir) < 0)
-		fe_die(&e);
-	if (f->verify) {
-		unsigned long long lines;
-		char last[SHA256_HEX_LEN + 1];
-
-		if (audit_verify(path.data, &lines, last, &e) < 0)
-			fe_die(&e);
-		printf("%llu lines, each following the one before; the last is %s\n", lines, last);
-		buf_release(&path);
-		return lines ? 0 : 1;
-	}
-	/* Filters compare the JSON text our writer makes of the same values. */
-	if (f->key && (buf_adds(&keyjs, ",\"key\":", &e) < 0 ||
-		       jsonw_str(&keyjs, f->key, strlen(f->key), &e) < 0 ||
-		       buf_addc(&keyjs, ',', &e) < 0))
-		fe_die(&e);
-	if (f->op && buf_addf(&opjs, &e, ",\"op\":\"%s\",", canon_op(f->op, id)) < 0)
-		fe_die(&e);
+	/* Arguments first: a usage error leaves nothing allocated. */
+	if (f->op)
+		canon_op(f->op, id);
 	if (f->since) {
 		time_t t;
 
@@ -405,10 +404,34 @@ static int cmd_log(const char *dir, const struct flags *f)
 		time_format_rfc3339(t, since);
 		since[19] = '\0'; /* compared with the seconds of each line's time */
 	}
+	if (buf_addf(&path, &e, "%s/audit.log", dir) < 0)
+		fe_die(&e);
+	if (f->verify) {
+		unsigned long long lines;
+		char last[SHA256_HEX_LEN + 1];
+
+		if (audit_verify(path.data, &lines, last, &e) < 0) {
+			buf_release(&path);
+			fe_die(&e);
+		}
+		printf("%llu lines, each following the one before; the last is %s\n", lines, last);
+		buf_release(&path);
+		return lines ? 0 : 1;
+	}
+	/* Filters compare the JSON text our writer makes of the same values. */
+	if (f->key && (buf_adds(&keyjs, ",\"key\":", &e) < 0 ||
+		       jsonw_str(&keyjs, f->key, strlen(f->key), &e) < 0 ||
+		       buf_addc(&keyjs, ',', &e) < 0))
+		fe_die(&e);
+	if (f->op && buf_addf(&opjs, &e, ",\"op\":\"%s\",", id) < 0)
+		fe_die(&e);
 	fp = fopen(path.data, "r");
 	if (!fp) {
 		err_sys(&e, errno == ENOENT ? S3GC_E_NOINPUT : S3GC_E_VAULT, errno,
 			"cannot open audit trail '%s'", path.data);
+		buf_release(&path);
+		buf_release(&keyjs);
+		buf_release(&opjs);
 		fe_die(&e);
 	}
 	while ((n = getline(&line, &cap, fp)) > 0) {

@@ -12,7 +12,7 @@ leak_checker s3gc-vault
 check s3gc-vault new-op > op 2> err
 ok $? "$how: new-op"
 op=$(cat op)
-check s3gc-vault put --op "$op" < list > out 2> err
+check s3gc-vault put --op "$op" < list > out.put 2> err
 ok $? "$how: put"
 cat err | sed 's/^/# /' | head -20
 check s3gc-vault put --op "$op" < list > out 2> err
@@ -31,4 +31,20 @@ for c in ls "show $op" verify "verify $op" log "log --verify" "log --key v/a --o
 done
 check s3gc-vault --no-such-flag > out 2> err
 is $? 64 "$how: a usage error"
+check s3gc-vault show 01ARYZ6S41TSV4RRFFQ69G5FAV > out 2> err
+is $? 66 "$how: show of an operation that is not there"
+check s3gc-vault log --since yesterday > out 2> err
+is $? 64 "$how: log with a bad --since"
+
+leak_checker s3gc-delete
+check s3gc-delete --op "$op" < out.put > out 2> err
+ok $? "$how: delete, dry run"
+check s3gc-delete --op "$op" --execute < out.put > out 2> err
+ok $? "$how: delete"
+check s3gc-delete --op "$op" --execute < out.put > out 2> err
+ok $? "$how: delete again (deleted before)"
+check s3gc-delete --op 01ARYZ6S41TSV4RRFFQ69G5FAV --execute < out.put > out 2> err
+is $? 82 "$how: delete for an operation the vault does not have"
+printf 'v/a\nbad%%zz\n' | check s3gc-delete --op "$op" --execute > out 2> err
+is $? 65 "$how: delete of a bad record"
 done_testing

@@ -1,0 +1,135 @@
+#!/bin/sh
+# s3gc-delete: only keys the vault holds, verified, for the operation, and
+# only while their ETag is the one vaulted; dry run by default; per-key
+# answers; reruns; servers that ignore conditions; on s3mem and s3rver.
+. "$top_srcdir/tests/lib.sh"
+
+P="$top_builddir/tests/tools/s3obj-probe"
+long=$(printf 'L%.0s' $(seq 1 1020))
+{
+	i=0
+	while [ $i -lt 30 ]; do printf 'k/%02d\t%d\t86400\n' $i $((i * 100)); i=$((i + 1)); done
+	printf 'odd/with space+plus\t10\t86400\n'
+	printf 'odd/ctl%%01char\t10\t86400\n'
+	printf 'odd/%s\t10\t86400\n' "$long"
+} > pop.txt
+start_s3mem --bucket bkt --populate pop.txt
+export S3GC_BUCKET=bkt S3GC_ENDPOINT=$S3MEM_URL S3GC_VAULT_PATH="$T/vault"
+s3gc-list > list
+n=$(wc -l < list | tr -d ' ')
+is "$n" 33 "33 objects"
+grep -v '^k/2' list > vaultme
+op=$(s3gc-vault new-op)
+s3gc-vault put --op "$op" < vaultme > vaulted
+is "$(wc -l < vaulted | tr -d ' ')" 23 "23 of them vaulted (not k/20 .. k/29)"
+
+# Dry run: nothing deleted, each one named.
+curl -fsS -X POST "$S3MEM_URL/_s3mem/reset-stats" > /dev/null
+s3gc-delete --op "$op" < list > out 2> err
+ok $? "a dry run exits 0"
+is "$(wc -c < out | tr -d ' ')" 0 "and writes no record"
+is "$(s3mem_stat deleteobjects)$(s3mem_stat delete)" 00 "and sends no delete"
+is "$(grep -c 'would delete' err)" 23 "it names the 23 that would go"
+grep -q 'dry run: 23 objects would be deleted, nothing was; 10 refused' err
+ok $? "and says so"
+
+# An object changed after it was vaulted is not deleted.
+printf 'changed' | "$P" "$S3MEM_URL" bkt put k/05 > /dev/null
+s3gc-delete --op "$op" --execute --batch 7 < list > out 2> err
+ok $? "--execute exits 0"
+is "$(wc -l < out | tr -d ' ')" 22 "22 records written: the vaulted ones but the changed one"
+cut -f1 out > deleted.keys
+grep -qx 'k/05' deleted.keys
+is $? 1 "the changed object is not among them"
+s3gc-list > after
+is "$(cut -f1 after | tr '\n' ' ')" "$(printf 'k/%02d ' 5 20 21 22 23 24 25 26 27 28 29)" \
+	"left: the changed one and the ten not vaulted"
+is "$(s3gc-vault log --op "$op" | grep -c '"stage":"delete".*"outcome":"deleted"')" 22 \
+	"the trail has 22 deletions"
+is "$(s3gc-vault log --op "$op" --key k/05 | grep -c '"outcome":"changed"')" 1 "and the changed one"
+is "$(s3gc-vault log --op "$op" | grep -c '"outcome":"refused"')" 10 "and ten refused"
+s3gc-vault ls | cut -f1,6 > ls.out
+is "$(cat ls.out | tr '\t' ' ')" "$op 22" "ls counts the deletions"
+grep -q "odd/ctl%01char" out
+ok $? "a key XML cannot carry was deleted on its own"
+
+# A rerun deletes nothing again and reports the same records.
+curl -fsS -X POST "$S3MEM_URL/_s3mem/reset-stats" > /dev/null
+s3gc-delete --op "$op" --execute < vaulted > out2 2> err
+ok $? "a rerun exits 0"
+is "$(grep -cv '^k/05' out2)" 22 "and reports the 22 deleted"
+is "$(s3mem_stat deleteobjects)" 1 "only the changed one is asked about again"
+
+# Another operation cannot delete what this one vaulted.
+op2=$(s3gc-vault new-op)
+s3gc-delete --op "$op2" --execute < after > out3 2> err
+ok $? "an operation that vaulted nothing: exit 0"
+is "$(wc -c < out3 | tr -d ' ')" 0 "deletes nothing"
+is "$(s3gc-list | wc -l | tr -d ' ')" 11 "all eleven are still there"
+
+# Per-key errors, transient and not.
+op3=$(s3gc-vault new-op)
+grep '^k/2[0-4]' after | s3gc-vault put --op "$op3" > v3
+printf 'op=deleteobjects key=k/21 delete-error=AccessDenied\nop=deleteobjects key=k/22 nth=1 delete-error=SlowDown\n' | s3mem_faults
+s3gc-delete --op "$op3" --execute < v3 > out4 2> err
+is $? 80 "a key S3 refuses: exit 80"
+is "$(cut -f1 out4 | tr '\n' ' ')" "k/20 k/22 k/23 k/24 " "the others are deleted, k/22 after a SlowDown"
+grep -q '1 objects were not deleted: S3 refused' err
+ok $? "the message says one was refused"
+"$P" "$S3MEM_URL" bkt head k/21 | grep -q '^found'
+ok $? "and it is still there"
+printf '' | s3mem_faults
+
+# A server that ignores conditions: --head-first keeps a changed object.
+op4=$(s3gc-vault new-op)
+grep '^k/2[5-9]' after | s3gc-vault put --op "$op4" > v4
+printf 'changed too' | "$P" "$S3MEM_URL" bkt put k/26 > /dev/null
+printf 'op=deleteobjects count=0 ignore-conditions\n' | s3mem_faults
+s3gc-delete --op "$op4" --execute --head-first < v4 > out5 2> err
+ok $? "--head-first on a server that ignores conditions"
+is "$(cut -f1 out5 | tr '\n' ' ')" "k/25 k/27 k/28 k/29 " "the changed one is kept"
+"$P" "$S3MEM_URL" bkt head k/26 | grep -q '^found'
+ok $? "k/26 is still there"
+printf '' | s3mem_faults
+
+# A damaged copy is no copy.
+op5=$(s3gc-vault new-op)
+printf 'k/26\n' | s3gc-vault put --op "$op5" > v5
+b=$(s3gc-vault log --op "$op5" | sed -n 's/.*"blob":"\([0-9a-f]*\)".*/\1/p')
+for f in "$T/vault/blobs/$(printf '%.2s' "$b")/$b"*; do printf 'XX' | dd of="$f" bs=1 seek=3 conv=notrunc 2>/dev/null; done
+s3gc-delete --op "$op5" --execute < v5 > out6 2> err
+ok $? "a damaged copy: exit 0"
+is "$(wc -c < out6 | tr -d ' ')" 0 "the object is not deleted"
+s3gc-vault log --op "$op5" | grep -q '"outcome":"refused".*"error":"blob'
+ok $? "the trail says why"
+
+# Bad input: nothing queued is sent.
+op6=$(s3gc-vault new-op)
+printf 'k/27\n' | s3gc-vault put --op "$op6" > /dev/null 2>&1
+curl -fsS -X POST "$S3MEM_URL/_s3mem/reset-stats" > /dev/null
+printf 'k/27\nbad%%zz\n' | s3gc-delete --op "$op6" --execute > out7 2> err
+is $? 65 "a malformed record: exit 65"
+is "$(s3mem_stat deleteobjects)" 0 "and nothing is deleted, not even the record before it"
+s3gc-delete --execute < /dev/null 2> err
+is $? 64 "no --op: exit 64"
+s3gc-delete --op 01ARYZ6S41TSV4RRFFQ69G5FAV --execute < /dev/null 2> err
+is $? 82 "an operation the vault does not have: exit 82"
+
+# The independent server, every signature checked.
+start_s3rver
+R=$S3RVER_URL
+awscli "$R" s3 mb s3://del-real > /dev/null || diag "mb failed"
+mkdir -p up/d
+for i in 1 2 3 4 5; do seq 1 $((i * 1000)) > "up/d/f $i.txt"; done
+awscli "$R" s3 cp --quiet --recursive up "s3://del-real/" || diag "upload failed"
+export S3GC_ENDPOINT=$R S3GC_BUCKET=del-real
+s3gc-list > rlist
+rop=$(s3gc-vault new-op)
+head -3 rlist | s3gc-vault put --op "$rop" > rv
+s3gc-delete --op "$rop" --execute < rlist > rout 2> err
+ok $? "s3rver: delete"
+cut -f1-4 rv > rv4
+same_file rout rv4 "s3rver: the three vaulted are deleted"
+is "$(s3gc-list | wc -l | tr -d ' ')" 2 "s3rver: two are left"
+
+done_testing

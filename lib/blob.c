@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -438,4 +439,165 @@ out:
 	buf_release(&dir);
 	blob_abort(w);
 	return ret;
+}
+
+/* ---- reading a piece at a time ---- */
+
+struct blob_reader {
+	char hex[SHA256_HEX_LEN + 1];
+	struct buf path;
+	int fd, compressed, eof;
+	int file_end, started; /* read() said 0; some input was given to zstd */
+	int frame_done;        /* the last call that did something ended a frame */
+	ZSTD_DCtx *dctx;
+	char *in;            /* compressed bytes read, in[ipos..ilen) not yet used */
+	size_t ipos, ilen;
+	struct hash_ctx *sha;
+};
+
+void blob_reader_close(struct blob_reader *r)
+{
+	if (!r)
+		return;
+	if (r->fd >= 0)
+		close(r->fd);
+	ZSTD_freeDCtx(r->dctx);
+	hash_free(r->sha);
+	buf_release(&r->path);
+	free(r->in);
+	free(r);
+}
+
+int blob_reader_rewind(struct blob_reader *r, struct s3gc_err *e)
+{
+	hash_free(r->sha);
+	if (!(r->sha = hash_new(HASH_SHA256, e)))
+		return -1;
+	if (lseek(r->fd, 0, SEEK_SET) < 0)
+		return vault_err(e, errno, "read blob", r->path.data);
+	if (r->dctx)
+		ZSTD_DCtx_reset(r->dctx, ZSTD_reset_session_only);
+	r->ipos = r->ilen = 0;
+	r->eof = r->file_end = r->started = r->frame_done = 0;
+	return 0;
+}
+
+int blob_reader_open(struct blob_reader **rp, const char *vault, const char *hex,
+		     struct s3gc_err *e)
+{
+	struct blob_reader *r = calloc(1, sizeof(*r));
+
+	*rp = NULL;
+	if (!r)
+		return nomem(e);
+	r->fd = -1;
+	buf_init(&r->path, 0);
+	snprintf(r->hex, sizeof r->hex, "%s", hex);
+	for (r->compressed = 1; r->compressed >= 0; r->compressed--) {
+		if (blob_path(vault, hex, r->compressed, &r->path, e) < 0)
+			goto fail;
+		r->fd = open(r->path.data, O_RDONLY | O_CLOEXEC);
+		if (r->fd >= 0)
+			break;
+		if (errno != ENOENT) {
+			vault_err(e, errno, "open blob", r->path.data);
+			goto fail;
+		}
+	}
+	if (r->fd < 0) {
+		err_set(e, S3GC_E_NOINPUT, ENOENT, "no blob %s in '%s/blobs'", hex, vault);
+		goto fail;
+	}
+	if (r->compressed && (!(r->dctx = ZSTD_createDCtx()) || !(r->in = malloc(IO_BUF)))) {
+		nomem(e);
+		goto fail;
+	}
+	if (blob_reader_rewind(r, e) < 0)
+		goto fail;
+	*rp = r;
+	return 0;
+fail:
+	blob_reader_close(r);
+	return -1;
+}
+
+/* At the end: the bytes must hash to the name. */
+static long reader_end(struct blob_reader *r, struct s3gc_err *e)
+{
+	unsigned char d[SHA256_LEN];
+	char got[SHA256_HEX_LEN + 1];
+
+	if (hash_final(r->sha, d, e) < 0)
+		return -1;
+	hash_free(r->sha);
+	r->sha = NULL;
+	hex_encode(d, SHA256_LEN, got);
+	if (strcmp(got, r->hex) != 0)
+		return err_set(e, S3GC_E_VAULT, 0,
+			       "blob '%s' does not match its name: its bytes hash to %s",
+			       r->path.data, got);
+	r->eof = 1;
+	return 0;
+}
+
+static ssize_t read_some(int fd, char *p, size_t cap)
+{
+	ssize_t n;
+
+	while ((n = read(fd, p, cap)) < 0 && errno == EINTR)
+		;
+	return n;
+}
+
+long blob_reader_read(struct blob_reader *r, char *p, size_t cap,
+		      struct s3gc_err *e)
+{
+	ssize_t n;
+
+	if (r->eof || cap == 0)
+		return 0;
+	if (!r->compressed) {
+		n = read_some(r->fd, p, cap > LONG_MAX ? LONG_MAX : cap);
+		if (n < 0)
+			return vault_err(e, errno, "read blob", r->path.data);
+		if (n == 0)
+			return reader_end(r, e);
+		return hash_update(r->sha, p, (size_t)n, e) < 0 ? -1 : (long)n;
+	}
+	for (;;) {
+		ZSTD_outBuffer out = { p, cap, 0 };
+		ZSTD_inBuffer in;
+		size_t left;
+
+		if (r->ipos == r->ilen && !r->file_end) {
+			n = read_some(r->fd, r->in, IO_BUF);
+			if (n < 0)
+				return vault_err(e, errno, "read blob", r->path.data);
+			r->ipos = 0;
+			r->ilen = (size_t)n;
+			r->file_end = n == 0;
+			r->started |= n > 0;
+		}
+		in.src = r->in;
+		in.size = r->ilen;
+		in.pos = r->ipos;
+		/* At the file's end, calls with no input flush what zstd holds. */
+		left = ZSTD_decompressStream(r->dctx, &out, &in);
+		if (ZSTD_isError(left))
+			return err_set(e, S3GC_E_VAULT, 0, "blob '%s' is damaged: %s",
+				       r->path.data, ZSTD_getErrorName(left));
+		/* 0 when a call ends a frame; later calls give the next frame's needs. */
+		if (in.pos != r->ipos || out.pos)
+			r->frame_done = left == 0;
+		r->ipos = in.pos;
+		if (out.pos)
+			return hash_update(r->sha, p, out.pos, e) < 0 ? -1 : (long)out.pos;
+		if (r->file_end && r->ipos == r->ilen) {
+			if (!r->frame_done || !r->started)
+				return err_set(e, S3GC_E_VAULT, 0,
+					       "blob '%s' is damaged: it ends in the middle",
+					       r->path.data);
+			return reader_end(r, e);
+		}
+	}
 }

@@ -65,6 +65,21 @@ typedef int blob_fn(void *arg, const void *p, size_t n, struct s3gc_err *e);
 int blob_read(const char *vault, const char *hex, blob_fn *fn, void *arg,
 	      struct blob_info *out, struct s3gc_err *e);
 
+/*
+ * Reading a blob a piece at a time (for an upload): blob_reader_open
+ * finds it (S3GC_E_NOINPUT if missing); blob_reader_read fills p with up
+ * to cap bytes of the object, 0 at the end, -1 (e set) on an error;
+ * reaching the end checks the bytes against the name (S3GC_E_VAULT if
+ * they differ). blob_reader_rewind starts again.
+ */
+struct blob_reader;
+int blob_reader_open(struct blob_reader **r, const char *vault, const char *hex,
+		     struct s3gc_err *e);
+long blob_reader_read(struct blob_reader *r, char *p, size_t cap,
+		      struct s3gc_err *e);
+int blob_reader_rewind(struct blob_reader *r, struct s3gc_err *e);
+void blob_reader_close(struct blob_reader *r);
+
 /* The path of blob hex, compressed or not, into out. */
 int blob_path(const char *vault, const char *hex, int compressed,
 	      struct buf *out, struct s3gc_err *e);

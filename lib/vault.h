@@ -130,7 +130,10 @@ int vault_item_deleted(struct vault *v, const char *op, const char *key,
 int vault_item_restored(struct vault *v, const char *op, const char *key,
 			size_t keylen, int64_t ms, struct s3gc_err *e);
 
-/* Called for items; op is the operation holding it. */
+/*
+ * Called for items; op is the operation holding it. A return < 0 is an
+ * error; > 0 stops the walk without one. fn must not change the vault.
+ */
 typedef int vault_item_fn(void *arg, const char *op,
 			  const struct vault_item *it, struct s3gc_err *e);
 
@@ -138,12 +141,22 @@ typedef int vault_item_fn(void *arg, const char *op,
 int vault_items(struct vault *v, const char *op, vault_item_fn *fn, void *arg,
 		struct s3gc_err *e);
 
+/* The same, from the first key after `after` on (to go on from there). */
+int vault_items_after(struct vault *v, const char *op, const char *after,
+		      size_t afterlen, vault_item_fn *fn, void *arg,
+		      struct s3gc_err *e);
+
 /* Each operation's item of key, oldest operation first. */
 int vault_versions(struct vault *v, const char *key, size_t keylen,
 		   vault_item_fn *fn, void *arg, struct s3gc_err *e);
 
 /* Each item deleted at or after since_ms, in deletion order. */
 int vault_deleted_since(struct vault *v, int64_t since_ms, vault_item_fn *fn,
+			void *arg, struct s3gc_err *e);
+
+/* The same, from the deletion after that of key in op at ms on. */
+int vault_deleted_after(struct vault *v, int64_t ms, const char *op,
+			const char *key, size_t keylen, vault_item_fn *fn,
 			void *arg, struct s3gc_err *e);
 
 /* How many items use blob hex (0 if none). */

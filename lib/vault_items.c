@@ -388,7 +388,8 @@ enum layout { L_ITEMS, L_VERSIONS, L_DELETED };
 
 static int walk(struct vault *v, MDB_dbi dbi, enum layout lay,
 		const unsigned char *from, size_t fromlen, size_t prefix,
-		size_t want_len, vault_item_fn *fn, void *arg, struct s3gc_err *e)
+		size_t want_len, int exclusive, vault_item_fn *fn, void *arg,
+		struct s3gc_err *e)
 {
 	struct buf store = BUF_INIT;
 	struct vault_item it;
@@ -409,6 +410,8 @@ static int walk(struct vault *v, MDB_dbi dbi, enum layout lay,
 
 		if (k.mv_size < prefix || memcmp(p, from, prefix) != 0)
 			break;
+		if (exclusive && k.mv_size == fromlen && memcmp(p, from, fromlen) == 0)
+			continue;
 		if (want_len && k.mv_size != want_len)
 			continue;
 		if (lay == L_ITEMS) {
@@ -435,8 +438,14 @@ static int walk(struct vault *v, MDB_dbi dbi, enum layout lay,
 			ret = err_set(e, S3GC_E_VAULT, 0,
 				      "vault index '%s/index' names an item that is not there "
 				      "(operation %s)", v->dir, op);
-		if (ret == 0 && fn(arg, op, &it, e) < 0)
-			ret = -1;
+		if (ret == 0) {
+			int r = fn(arg, op, &it, e);
+
+			if (r < 0)
+				ret = -1;
+			else if (r > 0)
+				break; /* the caller has enough */
+		}
 	}
 	mdb_cursor_close(c);
 	buf_release(&store);
@@ -451,7 +460,22 @@ int vault_items(struct vault *v, const char *op, vault_item_fn *fn, void *arg,
 	if (strlen(op) != ULID_LEN)
 		return 0;
 	return walk(v, v->items, L_ITEMS, (const unsigned char *)op, ULID_LEN,
-		    ULID_LEN, 0, fn, arg, e);
+		    ULID_LEN, 0, 0, fn, arg, e);
+}
+
+int vault_items_after(struct vault *v, const char *op, const char *after,
+		      size_t afterlen, vault_item_fn *fn, void *arg,
+		      struct s3gc_err *e)
+{
+	unsigned char kf[VAULT_KF_MAX], k[KEYBUF];
+	size_t n;
+
+	if (strlen(op) != ULID_LEN)
+		return 0;
+	if (afterlen == 0)
+		return vault_items(v, op, fn, arg, e);
+	n = item_key(op, kf, vault_kform(after, afterlen, kf), k);
+	return walk(v, v->items, L_ITEMS, k, n, ULID_LEN, 0, 1, fn, arg, e);
 }
 
 int vault_versions(struct vault *v, const char *key, size_t keylen,
@@ -466,7 +490,7 @@ int vault_versions(struct vault *v, const char *key, size_t keylen,
 	vault_put_be(k, kn, 2);
 	memcpy(k + 2, kf, kn);
 	n = 2 + kn;
-	return walk(v, v->versions, L_VERSIONS, k, n, n, n + ULID_LEN, fn, arg, e);
+	return walk(v, v->versions, L_VERSIONS, k, n, n, n + ULID_LEN, 0, fn, arg, e);
 }
 
 int vault_deleted_since(struct vault *v, int64_t since_ms, vault_item_fn *fn,
@@ -475,5 +499,18 @@ int vault_deleted_since(struct vault *v, int64_t since_ms, vault_item_fn *fn,
 	unsigned char k[8];
 
 	vault_put_be(k, (uint64_t)(since_ms < 0 ? 0 : since_ms), 8);
-	return walk(v, v->deleted, L_DELETED, k, 8, 0, 0, fn, arg, e);
+	return walk(v, v->deleted, L_DELETED, k, 8, 0, 0, 0, fn, arg, e);
+}
+
+int vault_deleted_after(struct vault *v, int64_t ms, const char *op,
+			const char *key, size_t keylen, vault_item_fn *fn,
+			void *arg, struct s3gc_err *e)
+{
+	unsigned char kf[VAULT_KF_MAX], k[KEYBUF];
+	size_t n;
+
+	if (strlen(op) != ULID_LEN || keylen == 0)
+		return err_set(e, S3GC_E_INTERNAL, 0, "no deletion to go on after");
+	n = deleted_key(ms, op, kf, vault_kform(key, keylen, kf), k);
+	return walk(v, v->deleted, L_DELETED, k, n, 0, 0, 1, fn, arg, e);
 }

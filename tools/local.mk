@@ -21,3 +21,7 @@ tools_s3gc_vault_LDADD = $(TOOL_LIBS)
 bin_PROGRAMS += tools/s3gc-delete
 tools_s3gc_delete_SOURCES = tools/s3gc-delete.c
 tools_s3gc_delete_LDADD = $(TOOL_LIBS)
+
+bin_PROGRAMS += tools/s3gc-restore
+tools_s3gc_restore_SOURCES = tools/s3gc-restore.c
+tools_s3gc_restore_LDADD = $(TOOL_LIBS)

@@ -47,4 +47,16 @@ check s3gc-delete --op 01ARYZ6S41TSV4RRFFQ69G5FAV --execute < out.put > out 2> e
 is $? 82 "$how: delete for an operation the vault does not have"
 printf 'v/a\nbad%%zz\n' | check s3gc-delete --op "$op" --execute > out 2> err
 is $? 65 "$how: delete of a bad record"
+
+leak_checker s3gc-restore
+check s3gc-restore --op "$op" --dry-run > out 2> err
+ok $? "$how: restore, dry run"
+check s3gc-restore --op "$op" > out 2> err
+ok $? "$how: restore"
+check s3gc-restore --as-of 2020-01-01T00:00:00Z > out 2> err
+ok $? "$how: restore --as-of (everything exists)"
+printf 'v/a\nnot/there\n' | check s3gc-restore --keys > out 2> err
+is $? 83 "$how: restore --keys with a key the vault lacks"
+check s3gc-restore --op "$op" --keys < /dev/null > out 2> err
+is $? 64 "$how: restore usage error"
 done_testing

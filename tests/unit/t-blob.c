@@ -179,6 +179,59 @@ int main(void)
 	tap_ok(put(noise, rnd, rnd, 3, &c, &e) == 0 && !c.existed && reads_back(&c, noise, rnd),
 	       "the raw one too");
 
+	/* Read a piece at a time, in small pieces, twice (rewind). */
+	{
+		struct blob_info r1, r2;
+		int ok = put(text, big, 1 << 20, 3, &r1, &e) == 0 && r1.compressed &&
+			 put(noise, rnd, rnd, 3, &r2, &e) == 0 && !r2.compressed;
+
+		for (int which = 0; which < 2 && ok; which++) {
+			const struct blob_info *bi = which ? &r2 : &r1;
+			const char *want = which ? noise : text;
+			size_t wn = which ? rnd : big;
+			struct blob_reader *rd;
+
+			ok = blob_reader_open(&rd, vault, bi->hex, &e) == 0;
+			for (int pass = 0; pass < 2 && ok; pass++) {
+				struct sink sk = { NULL, 0, 0 };
+				char piece[1000];
+				long n;
+
+				if (pass && blob_reader_rewind(rd, &e) < 0)
+					ok = 0;
+				while (ok && (n = blob_reader_read(rd, piece, sizeof piece, &e)) > 0)
+					collect(&sk, piece, (size_t)n, &e);
+				ok = ok && n == 0 && sk.n == wn && memcmp(sk.p, want, wn) == 0;
+				if (!ok)
+					tap_diag("blob %d, pass %d: %zu of %zu bytes (%s)", which, pass,
+						 sk.n, wn, e.msg);
+				free(sk.p);
+			}
+			blob_reader_close(rd);
+		}
+		tap_ok(ok, "a reader gives the bytes back in pieces, compressed or not, twice");
+		flip(r1.hex, 1, 100);
+		{
+			struct blob_reader *rd;
+			char piece[65536];
+			long n = 1;
+
+			ok = blob_reader_open(&rd, vault, r1.hex, &e) == 0;
+			while (ok && (n = blob_reader_read(rd, piece, sizeof piece, &e)) > 0)
+				;
+			tap_ok(ok && n < 0 && e.cls == S3GC_E_VAULT, "a reader of a damaged blob fails: %s",
+			       e.msg);
+			blob_reader_close(rd);
+		}
+		{
+			struct blob_reader *none;
+
+			tap_ok(blob_reader_open(&none, vault,
+						"00000000000000000000000000000000000000000000000000000000000000ff",
+						&e) < 0 && e.cls == S3GC_E_NOINPUT, "no blob to read: %s", e.msg);
+		}
+		put(text, big, 1 << 20, 3, &r1, &e); /* put it right for what follows */
+	}
 	tap_ok(blob_read(vault, "00000000000000000000000000000000000000000000000000000000000000ff",
 			 NULL, NULL, &c, &e) < 0 && e.cls == S3GC_E_NOINPUT, "no such blob: %s", e.msg);
 	tap_ok(blob_begin(&w, vault, 3, &e) == 0 && blob_write(w, text, 10, &e) == 0 &&

@@ -31,6 +31,13 @@ static int see(void *arg, const char *op, const struct vault_item *it, struct s3
 	return 0;
 }
 
+static int see_one(void *arg, const char *op, const struct vault_item *it,
+		   struct s3gc_err *e)
+{
+	see(arg, op, it, e);
+	return 1;
+}
+
 static int see_op(void *arg, const struct vault_op *op, struct s3gc_err *e)
 {
 	struct seen *s = arg;
@@ -212,6 +219,20 @@ int main(void)
 	memset(&s, 0, sizeof s);
 	tap_ok(vault_versions(v, longa, 1024, see, &s, &e) == 0 && s.n == 1 &&
 	       !strcmp(s.keys[0], longa), "versions of a long key");
+	vault_abort(v);
+
+	/* Going on after a key or a deletion, and stopping early. */
+	vault_begin(v, 0, &e);
+	memset(&s, 0, sizeof s);
+	tap_ok(vault_items_after(v, op2, "photos/a.jpg", 12, see, &s, &e) == 0 && s.n == 1 &&
+	       !strcmp(s.keys[0], "photos/a.jpgx"), "items after a key");
+	memset(&s, 0, sizeof s);
+	tap_ok(vault_deleted_after(v, 5000, op1, "photos/a.jpg", 12, see, &s, &e) == 0 &&
+	       s.n == 2 && !strcmp(s.keys[0], "photos/a.jp") && !strcmp(s.keys[1], longb),
+	       "deletions after one");
+	memset(&s, 0, sizeof s);
+	tap_ok(vault_deleted_since(v, 0, see_one, &s, &e) == 0 && s.n == 1,
+	       "a walk stops when told to, without an error");
 	vault_abort(v);
 
 	/* An aborted transaction leaves nothing; a reopened vault has everything. */

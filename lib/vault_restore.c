@@ -1,0 +1,197 @@
+/* vault_restore.c: putting vaulted objects back (see vault_restore.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit.h"
+#include "blob.h"
+#include "s3obj.h"
+#include "vault_restore.h"
+
+struct vault_restore {
+	struct vault *v;
+	const struct s3_client *c;
+	struct vault_restore_opts o;
+	struct http_xfer x;
+	struct audit *audit;
+	struct s3_objhead head;
+	struct blob_reader *rd;
+	struct s3gc_err rerr; /* why the reader stopped */
+	vault_restore_fn *fn;
+	void *arg;
+	struct vault_restore_stats st;
+};
+
+int vault_restore_begin(struct vault_restore **vrp, struct vault *v,
+			const struct s3_client *c,
+			const struct vault_restore_opts *o, vault_restore_fn *fn,
+			void *arg, struct s3gc_err *e)
+{
+	struct vault_restore *vr = calloc(1, sizeof(*vr));
+	struct buf path = BUF_INIT;
+
+	*vrp = NULL;
+	if (!vr)
+		return err_sys(e, S3GC_E_SYS, ENOMEM, "cannot allocate memory");
+	vr->v = v;
+	vr->c = c;
+	vr->o = *o;
+	vr->fn = fn;
+	vr->arg = arg;
+	s3_objhead_init(&vr->head);
+	if (http_xfer_init(&vr->x, &c->policy, e) < 0 ||
+	    buf_addf(&path, e, "%s/audit.log", vault_dir(v)) < 0 ||
+	    audit_open(&vr->audit, path.data, e) < 0) {
+		buf_release(&path);
+		vault_restore_end(vr, NULL);
+		return -1;
+	}
+	buf_release(&path);
+	*vrp = vr;
+	return 0;
+}
+
+void vault_restore_end(struct vault_restore *vr, struct vault_restore_stats *st)
+{
+	if (!vr)
+		return;
+	if (st)
+		*st = vr->st;
+	blob_reader_close(vr->rd);
+	audit_close(vr->audit);
+	if (vr->x.easy)
+		http_xfer_release(&vr->x);
+	s3_objhead_release(&vr->head);
+	free(vr);
+}
+
+static long src_read(void *arg, char *p, size_t cap)
+{
+	struct vault_restore *vr = arg;
+
+	return blob_reader_read(vr->rd, p, cap, &vr->rerr);
+}
+
+static int src_rewind(void *arg, struct s3gc_err *e)
+{
+	return blob_reader_rewind(((struct vault_restore *)arg)->rd, e);
+}
+
+static int audit_line(struct vault_restore *vr, const char *op,
+		      const struct vault_item *it, const char *etag,
+		      const char *outcome, const char *error, struct s3gc_err *e)
+{
+	struct audit_rec r = { 0, op, "restore", it->key, it->keylen, (long long)it->size,
+			       etag && *etag ? etag : NULL, it->blob, outcome, error };
+
+	if (audit_add(vr->audit, &r, e) < 0)
+		return -1;
+	return audit_flush(vr->audit, e);
+}
+
+static int report(struct vault_restore *vr, const struct vault_item *it,
+		  const char *etag, struct s3gc_err *e)
+{
+	struct obj o;
+
+	memset(&o, 0, sizeof o);
+	o.key = it->key;
+	o.key_len = it->keylen;
+	o.has_meta = 1;
+	o.size = it->size;
+	o.mtime = vr->o.dry_run ? (time_t)it->last_modified : time(NULL);
+	snprintf(o.etag, sizeof o.etag, "%s", etag);
+	return vr->fn ? vr->fn(vr->arg, &o, e) : 0;
+}
+
+/* The headers the object had, to send with it. */
+static size_t headers(const struct vault_item *it, struct sigv4_header *h,
+		      size_t cap)
+{
+	size_t n = 0;
+
+	if (it->content_type && n < cap)
+		h[n++] = (struct sigv4_header){ "Content-Type", it->content_type };
+	if (it->content_encoding && n < cap)
+		h[n++] = (struct sigv4_header){ "Content-Encoding", it->content_encoding };
+	if (it->cache_control && n < cap)
+		h[n++] = (struct sigv4_header){ "Cache-Control", it->cache_control };
+	if (it->content_disposition && n < cap)
+		h[n++] = (struct sigv4_header){ "Content-Disposition", it->content_disposition };
+	for (size_t i = 0; i < it->nmeta && n < cap; i++)
+		h[n++] = (struct sigv4_header){ it->meta[i].name, it->meta[i].value };
+	return n;
+}
+
+int vault_restore_one(struct vault_restore *vr, const char *op,
+		      const struct vault_item *it, struct s3gc_err *e)
+{
+	struct sigv4_header h[S3_MAX_EXTRA - 1];
+	struct s3_source src = { src_read, src_rewind, vr, it->size, it->blob };
+	char etag[ETAG_MAX + 1] = "";
+	struct blob_info bi;
+	struct s3gc_err be;
+
+	/* The copy first: a damaged one is never sent. */
+	err_clear(&be);
+	memset(&bi, 0, sizeof bi);
+	if (blob_read(vault_dir(vr->v), it->blob, NULL, NULL, &bi, &be) < 0 ||
+	    bi.size != it->size) {
+		if (be.cls == S3GC_OK || bi.size != it->size)
+			snprintf(be.msg, sizeof be.msg, "its copy holds %llu bytes, not %llu",
+				 (unsigned long long)bi.size, (unsigned long long)it->size);
+		vr->st.failed++;
+		if (!vr->o.dry_run && audit_line(vr, op, it, NULL, "failed", be.msg, e) < 0)
+			return -1;
+		err_set(e, S3GC_E_RESTORE, 0, "'%.*s' (operation %s) is not restored: %s",
+			(int)(it->keylen > 200 ? 200 : it->keylen), it->key, op, be.msg);
+		return 1;
+	}
+	if (vr->o.head_first && !vr->o.overwrite) {
+		if (s3_head_object(vr->c, &vr->x, it->key, it->keylen, &vr->head, e) < 0)
+			return -1;
+		if (vr->head.found)
+			goto exists;
+	}
+	if (vr->o.dry_run) {
+		vr->st.would++;
+		return report(vr, it, it->etag, e);
+	}
+	if (blob_reader_open(&vr->rd, vault_dir(vr->v), it->blob, e) < 0)
+		return -1;
+	err_clear(&vr->rerr);
+	if (s3_put_object(vr->c, &vr->x, it->key, it->keylen, &src, h,
+			  headers(it, h, sizeof h / sizeof h[0]),
+			  !vr->o.overwrite && !vr->o.head_first, etag, e) < 0) {
+		blob_reader_close(vr->rd);
+		vr->rd = NULL;
+		if (e->cls == S3GC_E_S3 && e->code == 412)
+			goto exists;
+		if (vr->rerr.cls)
+			*e = vr->rerr;
+		return -1;
+	}
+	blob_reader_close(vr->rd);
+	vr->rd = NULL;
+	if (vault_begin(vr->v, 1, e) < 0)
+		return -1;
+	if (vault_item_restored(vr->v, op, it->key, it->keylen, (int64_t)time(NULL) * 1000, e) < 0 ||
+	    vault_commit(vr->v, e) < 0) {
+		vault_abort(vr->v);
+		return -1;
+	}
+	if (audit_line(vr, op, it, etag, "restored", NULL, e) < 0)
+		return -1;
+	vr->st.restored++;
+	vr->st.bytes += it->size;
+	return report(vr, it, etag, e);
+exists:
+	vr->st.exists++;
+	if (!vr->o.dry_run && audit_line(vr, op, it, NULL, "exists", NULL, e) < 0)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,133 @@
+#!/bin/sh
+# s3gc-restore: by operation, by time, by key; bytes and headers as they
+# were; existing objects left unless --overwrite; damaged copies never
+# sent; on s3mem and on s3rver.
+. "$top_srcdir/tests/lib.sh"
+
+P="$top_builddir/tests/tools/s3obj-probe"
+{
+	printf 'r/empty\t0\t86400\n'
+	printf 'r/small\t100\t86400\n'
+	printf 'r/mib\t1048576\t86400\n'
+	printf 'r/sp ace+plus\t2000\t86400\n'
+	printf 'r/tab%%09nl%%0A\t300\t86400\n'
+} > pop.txt
+start_s3mem --bucket bkt --populate pop.txt
+export S3GC_BUCKET=bkt S3GC_ENDPOINT=$S3MEM_URL S3GC_VAULT_PATH="$T/vault"
+U=$S3MEM_URL
+printf 'hello' | "$P" "$U" bkt put r/meta "Content-Type: text/plain" "x-amz-meta-owner: u1" \
+	"Cache-Control: no-cache" "Content-Disposition: attachment" > /dev/null
+s3gc-list > list
+while IFS='	' read -r k rest; do
+	"$P" "$U" bkt get "$(printf '%b' "$(printf '%s' "$k" | sed 's/%\(..\)/\\x\1/g')")" > "orig.$(printf '%s' "$k" | md5sum | cut -c1-8)"
+done < list
+op=$(s3gc-vault new-op)
+s3gc-vault put --op "$op" < list > vaulted
+t0=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+s3gc-delete --op "$op" --execute < vaulted > deleted
+is "$(s3gc-list | wc -l | tr -d ' ')" 0 "the bucket is empty after the delete"
+
+s3gc-restore --op "$op" --dry-run > out 2> err
+ok $? "a dry run"
+is "$(wc -c < out | tr -d ' ')$(s3gc-list | wc -l | tr -d ' ')" 00 "sends nothing"
+is "$(grep -c 'would restore' err)" 6 "and names the six"
+
+s3gc-restore --op "$op" > restored 2> err
+ok $? "--op restores"
+is "$(wc -l < restored | tr -d ' ')" 6 "six records written"
+s3gc-list > after
+is "$(cut -f1,2,4 after)" "$(cut -f1,2,4 list)" "keys, sizes and ETags are as they were"
+bad=0
+while IFS='	' read -r k rest; do
+	raw=$(printf '%b' "$(printf '%s' "$k" | sed 's/%\(..\)/\\x\1/g')")
+	"$P" "$U" bkt get "$raw" > got
+	cmp -s got "orig.$(printf '%s' "$k" | md5sum | cut -c1-8)" || bad=$((bad + 1))
+done < list
+is "$bad" 0 "every object's bytes are the original ones"
+"$P" "$U" bkt head r/meta > head.out
+grep -qx 'content-type: text/plain' head.out && grep -qx 'x-amz-meta-owner: u1' head.out &&
+	grep -qx 'cache-control: no-cache' head.out && grep -qx 'content-disposition: attachment' head.out
+ok $? "and its headers"
+is "$(s3gc-vault log --op "$op" | grep -c '"stage":"restore".*"outcome":"restored"')" 6 \
+	"the trail has six restores"
+
+# Existing objects are left, unless --overwrite.
+printf 'newer' | "$P" "$U" bkt put r/small > /dev/null
+s3gc-restore --op "$op" > out 2> err
+ok $? "a second restore exits 0"
+is "$(wc -c < out | tr -d ' ')" 0 "restores nothing: everything exists"
+is "$("$P" "$U" bkt get r/small)" newer "the newer object is left"
+s3gc-restore --op "$op" --overwrite > out
+ok $? "--overwrite"
+is "$(wc -l < out | tr -d ' ')" 6 "puts all six back"
+"$P" "$U" bkt get r/small | cmp -s - "orig.$(printf 'r/small' | md5sum | cut -c1-8)"
+ok $? "the newer object is replaced by the vaulted one"
+
+# --as-of: what was deleted since; --keys: the newest copy of each key.
+op2=$(s3gc-vault new-op)
+grep '^r/small\|^r/mib' after | s3gc-vault put --op "$op2" > v2
+s3gc-delete --op "$op2" --execute < v2 > /dev/null
+"$P" "$U" bkt delete r/empty
+s3gc-restore --as-of "$t0" > out
+ok $? "--as-of"
+is "$(cut -f1 out | sort | tr '\n' ' ')" "r/empty r/mib r/small " \
+	"restores what is missing of what was deleted since (the rest exists)"
+"$P" "$U" bkt delete r/mib
+"$P" "$U" bkt delete r/empty
+printf 'r/mib\nr/empty\nnot/vaulted\n' | s3gc-restore --keys > out 2> err
+is $? 83 "--keys with a key the vault lacks: exit 83"
+is "$(cut -f1 out | tr '\n' ' ')" "r/mib r/empty " "the others are restored"
+grep -q "'not/vaulted' is not in the vault" err
+ok $? "the missing one is named"
+
+# A damaged copy is never sent.
+"$P" "$U" bkt delete r/mib
+blob=$(s3gc-vault log --op "$op" --key r/mib | sed -n '1s/.*"blob":"\([0-9a-f]*\)".*/\1/p')
+for f in "$T/vault/blobs/$(printf '%.2s' "$blob")/$blob"*; do
+	printf 'XX' | dd of="$f" bs=1 seek=50 conv=notrunc 2>/dev/null
+done
+curl -fsS -X POST "$S3MEM_URL/_s3mem/reset-stats" > /dev/null
+printf 'r/mib\n' | s3gc-restore --keys > out 2> err
+is $? 83 "a damaged copy: exit 83"
+is "$(s3mem_stat put)" 0 "and nothing is sent"
+grep -q 'r/mib' err
+ok $? "the message names the key"
+
+# A server that ignores If-None-Match: --head-first leaves what exists.
+printf 'op=put count=0 ignore-conditions\n' | s3mem_faults
+printf 'newest' | "$P" "$U" bkt put r/small > /dev/null
+printf 'r/small\n' | s3gc-restore --keys --head-first > out
+ok $? "--head-first"
+is "$("$P" "$U" bkt get r/small)" newest "the object that exists is left"
+printf '' | s3mem_faults
+
+s3gc-restore --op "$op" --keys < /dev/null 2> err
+is $? 64 "two choices: exit 64"
+s3gc-restore --as-of yesterday 2> err
+is $? 64 "a bad time: exit 64"
+
+# The independent server, every signature checked.
+start_s3rver
+R=$S3RVER_URL
+awscli "$R" s3 mb s3://restore-real > /dev/null || diag "mb failed"
+mkdir -p up/d
+head -c 300000 /dev/urandom > up/d/rand.bin
+seq 1 20000 > "up/d/text file.txt"
+awscli "$R" s3 cp --quiet --recursive up "s3://restore-real/" --content-type text/plain \
+	--metadata owner=u2 || diag "upload failed"
+export S3GC_ENDPOINT=$R S3GC_BUCKET=restore-real
+s3gc-list > rlist
+rop=$(s3gc-vault new-op)
+s3gc-vault put --op "$rop" < rlist > rv
+s3gc-delete --op "$rop" --execute < rv > /dev/null
+is "$(s3gc-list | wc -l | tr -d ' ')" 0 "s3rver: deleted"
+s3gc-restore --op "$rop" --head-first > rout
+ok $? "s3rver: restored"
+is "$(s3gc-list | cut -f1,2,4)" "$(cut -f1,2,4 rlist)" "s3rver: keys, sizes and ETags as they were"
+"$P" "$R" restore-real get d/rand.bin | cmp -s - up/d/rand.bin
+ok $? "s3rver: the bytes are the original ones"
+"$P" "$R" restore-real head "d/text file.txt" > head.out
+grep -qx 'x-amz-meta-owner: u2' head.out && grep -qx 'content-type: text/plain' head.out
+ok $? "s3rver: and the headers"
+
+done_testing

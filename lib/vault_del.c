@@ -185,7 +185,8 @@ int vault_del_add(struct vault_del *vd, const char *key, size_t keylen,
 				 "not vaulted in this operation", e) < 0 ||
 		       audit_flush(vd->audit, e) < 0 ? -1 : 0;
 	}
-	if (it.deleted_ms) {
+	/* Deleted before, and not restored since: nothing to send. */
+	if (it.deleted_ms && it.deleted_ms >= it.restored_ms) {
 		struct key done = { (char *)key, keylen, it.size, it.last_modified, "", "", 1, 0, 0, "" };
 		struct obj o;
 

@@ -69,6 +69,14 @@ void vault_restore_end(struct vault_restore *vr, struct vault_restore_stats *st)
 	free(vr);
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static long src_read(void *arg, char *p, size_t cap)
 {
 	struct vault_restore *vr = arg;
@@ -179,7 +187,7 @@ int vault_restore_one(struct vault_restore *vr, const char *op,
 	vr->rd = NULL;
 	if (vault_begin(vr->v, 1, e) < 0)
 		return -1;
-	if (vault_item_restored(vr->v, op, it->key, it->keylen, (int64_t)time(NULL) * 1000, e) < 0 ||
+	if (vault_item_restored(vr->v, op, it->key, it->keylen, now_ms(), e) < 0 ||
 	    vault_commit(vr->v, e) < 0) {
 		vault_abort(vr->v);
 		return -1;

@@ -128,8 +128,12 @@ static int failed(struct vault_put *vp, const struct obj *o, struct s3gc_err *e)
 {
 	struct s3gc_err ae;
 
-	if (audit_line(vp, o, NULL, "failed", e->msg, &ae) < 0)
-		err_prefix(e, "%s; and the audit trail could not say so: %s", e->msg, ae.msg);
+	if (audit_line(vp, o, NULL, "failed", e->msg, &ae) < 0) {
+		struct s3gc_err first = *e;
+
+		err_set(e, first.cls, first.code, "%s; and the audit trail could not say so: %s",
+			first.msg, ae.msg);
+	}
 	return -1;
 }
 

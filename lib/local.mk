@@ -1,6 +1,6 @@
 # lib/local.mk: libs3gc, the library every tool links
 noinst_LIBRARIES += lib/libs3gc.a
-lib_libs3gc_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS) $(EXPAT_CFLAGS) $(LMDB_CFLAGS) $(ZSTD_CFLAGS)
+lib_libs3gc_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS) $(EXPAT_CFLAGS) $(LMDB_CFLAGS) $(ZSTD_CFLAGS) $(ARCHIVE_CFLAGS)
 lib_libs3gc_a_SOURCES = \
 	lib/err.c lib/err.h \
 	lib/buf.c lib/buf.h \
@@ -13,7 +13,7 @@ lib_libs3gc_a_SOURCES = \
 include lib/sign.mk
 
 # What a program linking libs3gc needs.
-S3GC_LIBS = lib/libs3gc.a $(CURL_LIBS) $(EXPAT_LIBS) $(CRYPTO_LIBS) $(LMDB_LIBS) $(ZSTD_LIBS) $(PQ_LIBS) $(PTHREAD_LIBS)
+S3GC_LIBS = lib/libs3gc.a $(CURL_LIBS) $(EXPAT_LIBS) $(CRYPTO_LIBS) $(LMDB_LIBS) $(ZSTD_LIBS) $(ARCHIVE_LIBS) $(PQ_LIBS) $(PTHREAD_LIBS)
 include lib/records.mk
 include lib/pgoutput.mk
 include lib/normalise.mk

@@ -10,4 +10,5 @@ lib_libs3gc_a_SOURCES += \
 	lib/s3obj.c lib/s3obj.h \
 	lib/vault_put.c lib/vault_put.h \
 	lib/vault_del.c lib/vault_del.h \
-	lib/vault_restore.c lib/vault_restore.h
+	lib/vault_restore.c lib/vault_restore.h \
+	lib/vault_export.c lib/vault_export.h

@@ -6,10 +6,12 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "blob.h"
@@ -23,6 +25,7 @@
 #include "timefmt.h"
 #include "ulid.h"
 #include "vault.h"
+#include "vault_export.h"
 #include "vault_put.h"
 
 static void usage(int status)
@@ -39,6 +42,7 @@ static void usage(int status)
 	       "  ls                  the operations, one per line\n"
 	       "  show OP             the object records of an operation's objects\n"
 	       "  verify [OP]         re-hash the blobs (of OP, or of every operation)\n"
+	       "  export OP           write a pax archive of OP's objects and a manifest\n"
 	       "  log [--op OP] [--key K] [--since TIME] [--verify]\n"
 	       "                      the audit trail, or check its chain\n"
 	       "\n"
@@ -115,12 +119,13 @@ static void parse_args(int argc, char **argv, struct flags *f)
 	if (optind >= argc)
 		fe_usage_error("no command given");
 	f->cmd = argv[optind++];
-	if (optind < argc && (!strcmp(f->cmd, "show") || !strcmp(f->cmd, "verify")))
+	if (optind < argc && (!strcmp(f->cmd, "show") || !strcmp(f->cmd, "verify") ||
+			      !strcmp(f->cmd, "export")))
 		f->arg = argv[optind++];
 	if (optind < argc)
 		fe_usage_error("unexpected argument '%s'", argv[optind]);
-	if (!strcmp(f->cmd, "show") && !f->arg)
-		fe_usage_error("show needs an operation id");
+	if ((!strcmp(f->cmd, "show") || !strcmp(f->cmd, "export")) && !f->arg)
+		fe_usage_error("%s needs an operation id", f->cmd);
 	if (!strcmp(f->cmd, "put") && !f->op)
 		fe_usage_error("put needs --op OP (make one with new-op)");
 	if (f->mode && strcmp(f->mode, "dry_run") && strcmp(f->mode, "execute"))
@@ -380,6 +385,39 @@ static int cmd_verify(const char *dir, const char *op)
 	return vf.items ? 0 : 1;
 }
 
+/* ---- export ---- */
+
+static int cmd_export(const char *dir, const char *op)
+{
+	char id[ULID_LEN + 1];
+	unsigned long long n = 0;
+	struct vault_op o;
+	struct vault *v;
+	struct s3gc_err e;
+	int found;
+
+	canon_op(op, id);
+	if (isatty(STDOUT_FILENO))
+		fe_usage_error("export writes an archive: send standard output to a file or a pipe");
+	v = open_vault(dir, 0);
+	if (vault_begin(v, 0, &e) < 0 || vault_op_get(v, id, &o, &found, &e) < 0)
+		die_closing(v, &e);
+	vault_abort(v);
+	if (!found) {
+		err_set(&e, S3GC_E_NOINPUT, 0, "no operation %s in '%s'", id, dir);
+		die_closing(v, &e);
+	}
+	fflush(stdout);
+	/* Keys are UTF-8: so are the archive's paths. */
+	if (!setlocale(LC_CTYPE, "C.UTF-8"))
+		setlocale(LC_CTYPE, "");
+	if (vault_export(v, id, STDOUT_FILENO, &n, &e) < 0)
+		die_closing(v, &e);
+	vault_close(v);
+	log_msg(LOG_INFO, "operation %s: %llu objects", id, n);
+	return 0;
+}
+
 /* ---- log ---- */
 
 static int cmd_log(const char *dir, const struct flags *f)
@@ -484,6 +522,8 @@ int main(int argc, char **argv)
 		rc = cmd_list(dir, f.arg);
 	} else if (!strcmp(f.cmd, "verify")) {
 		rc = cmd_verify(dir, f.arg);
+	} else if (!strcmp(f.cmd, "export")) {
+		rc = cmd_export(dir, f.arg);
 	} else if (!strcmp(f.cmd, "log")) {
 		rc = cmd_log(dir, &f);
 	} else {

@@ -24,7 +24,7 @@ grep -v 'AccessDenied' err | sed 's/^/# /' | head -20
 printf '' | s3mem_faults
 printf 'ok\nbad%%zz\n' | check s3gc-vault put --op "$op" > out 2> err
 is $? 65 "$how: put of a bad record"
-for c in ls "show $op" verify "verify $op" log "log --verify" "log --key v/a --op $op"; do
+for c in ls "show $op" verify "verify $op" "export $op" log "log --verify" "log --key v/a --op $op"; do
 	# shellcheck disable=SC2086
 	check s3gc-vault $c > out 2> err
 	ok $? "$how: $c"

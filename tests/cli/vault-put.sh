@@ -50,6 +50,28 @@ lblob=$(s3gc-vault log --key "c/$long" | sed 's/.*"blob":"\([0-9a-f]*\)".*/\1/')
 cat "$T/vault/blobs/$(printf '%.2s' "$lblob")/$lblob"* | { zstd -q -dc 2>/dev/null || cat "$T/vault/blobs/$(printf '%.2s' "$lblob")/$lblob"; } > long.vault
 same_file long.vault long.got "the 1,024-byte key's copy is its bytes"
 
+# export: a pax archive of the copies, and a manifest.
+s3gc-vault export "$op" > op.tar
+ok $? "export"
+mkdir x
+tar -xf op.tar -C x 2> tar.err
+ok $? "tar reads the archive"
+cmp -s "x/$op/objects/a/one-mib" one.got
+ok $? "the 1 MiB object's bytes are in it, under its key"
+lpath=$(grep "\"key\":\"c/$long\"" "x/$op/manifest.jsonl" | sed 's/.*"path":"\([^"]*\)".*/\1/')
+case $lpath in "$op/by-hash/"*) true ;; *) false ;; esac
+ok $? "the 1,024-byte key (a segment too long for a file name) goes under by-hash/"
+cmp -s "x/$lpath" long.got
+ok $? "with its bytes"
+is "$(wc -l < "x/$op/manifest.jsonl" | tr -d ' ')" 7 "the manifest has a line per object"
+grep -q "\"key\":\"a/one-mib\",\"path\":\"$op/objects/a/one-mib\",\"size\":1048576,.*\"sha256\":\"$blob\"" \
+	"x/$op/manifest.jsonl"
+ok $? "with key, path, size and SHA-256"
+is "$(find "x/$op" -type f -print0 | tr -dc '\000' | wc -c | tr -d ' ')" 8 \
+	"seven objects and the manifest"
+s3gc-vault export 01ARYZ6S41TSV4RRFFQ69G5FAV > none.tar 2> err
+is $? 66 "export of an operation that is not there: exit 66"
+
 # A second run of the same operation fetches nothing again.
 curl -fsS -X POST "$S3MEM_URL/_s3mem/reset-stats" > /dev/null
 s3gc-vault put --op "$op" < list > out2

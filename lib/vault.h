@@ -159,6 +159,30 @@ int vault_deleted_after(struct vault *v, int64_t ms, const char *op,
 			const char *key, size_t keylen, vault_item_fn *fn,
 			void *arg, struct s3gc_err *e);
 
+/* Told of a blob no item uses any more (its file may go, after the commit). */
+typedef int vault_blob_gone_fn(void *arg, const char *hex, struct s3gc_err *e);
+
+/*
+ * Drop operation op, its items and what indexes them, in the open write
+ * transaction; gone_fn hears of each blob that no item uses any more.
+ */
+int vault_op_drop(struct vault *v, const char *op, vault_blob_gone_fn *gone_fn,
+		  void *arg, struct s3gc_err *e);
+
+/* A blob as the index counts it. */
+struct vault_blob {
+	char hex[SHA256_HEX_LEN + 1];
+	uint64_t refs, size, stored;
+	int compressed;
+};
+
+typedef int vault_blob_fn(void *arg, const struct vault_blob *b,
+			  struct s3gc_err *e);
+
+/* Each blob the index counts, in SHA-256 order. */
+int vault_blobs(struct vault *v, vault_blob_fn *fn, void *arg,
+		struct s3gc_err *e);
+
 /* How many items use blob hex (0 if none). */
 int vault_blob_refs(struct vault *v, const char *hex, uint64_t *refs,
 		    struct s3gc_err *e);

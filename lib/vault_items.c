@@ -514,3 +514,136 @@ int vault_deleted_after(struct vault *v, int64_t ms, const char *op,
 	n = deleted_key(ms, op, kf, vault_kform(key, keylen, kf), k);
 	return walk(v, v->deleted, L_DELETED, k, n, 0, 0, 1, fn, arg, e);
 }
+
+/* ---- dropping an operation; blobs ---- */
+
+/* One use fewer of blob raw; *gone = 1 when it was the last. */
+static int blob_unref(struct vault *v, const unsigned char raw[SHA256_LEN],
+		      int *gone, struct s3gc_err *e)
+{
+	unsigned char rec[25];
+	uint64_t refs;
+	MDB_val key = { SHA256_LEN, (void *)raw }, d;
+	int found, rc;
+
+	*gone = 0;
+	if (db_get(v, v->blobs, raw, SHA256_LEN, &d, &found, e) < 0)
+		return -1;
+	if (!found || d.mv_size != sizeof rec)
+		return 0; /* nothing counted: nothing to give back */
+	memcpy(rec, d.mv_data, sizeof rec);
+	refs = vault_u64(rec, 8);
+	if (refs <= 1) {
+		*gone = 1;
+		rc = mdb_del(v->txn, v->blobs, &key, NULL);
+		return rc ? vault_db_err(v, rc, "drop a blob", e) : 0;
+	}
+	vault_put_be(rec, refs - 1, 8);
+	return db_put(v, v->blobs, raw, SHA256_LEN, rec, sizeof rec, 0, e);
+}
+
+int vault_op_drop(struct vault *v, const char *op, vault_blob_gone_fn *gone_fn,
+		  void *arg, struct s3gc_err *e)
+{
+	struct buf store = BUF_INIT;
+	MDB_cursor *c;
+	int rc, ret = -1;
+
+	if (vault_need_txn(v, 1, e) < 0)
+		return -1;
+	if (strlen(op) != ULID_LEN)
+		return err_set(e, S3GC_E_INTERNAL, 0, "'%s' is not an operation id", op);
+	if ((rc = mdb_cursor_open(v->txn, v->items, &c)) != 0)
+		return vault_db_err(v, rc, "read", e);
+	for (;;) {
+		MDB_val k = { ULID_LEN, (void *)op }, d;
+		unsigned char kf[VAULT_KF_MAX], lk[KEYBUF], raw[SHA256_LEN];
+		struct vault_item it;
+		size_t kn, n;
+		int gone;
+
+		rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE);
+		if (rc == MDB_NOTFOUND || (rc == 0 && (k.mv_size < ULID_LEN ||
+						       memcmp(k.mv_data, op, ULID_LEN) != 0)))
+			break;
+		if (rc) {
+			vault_db_err(v, rc, "read", e);
+			goto out;
+		}
+		kn = k.mv_size - ULID_LEN;
+		memcpy(kf, (const unsigned char *)k.mv_data + ULID_LEN, kn);
+		if (item_decode(v, kf, kn, &d, &it, &store, e) < 0 || hex_to_raw(it.blob, raw) < 0)
+			goto out;
+		n = version_key(op, kf, kn, lk);
+		{
+			MDB_val vk = { n, lk };
+
+			rc = mdb_del(v->txn, v->versions, &vk, NULL);
+		}
+		if (rc == 0 && it.deleted_ms) {
+			MDB_val dk = { deleted_key(it.deleted_ms, op, kf, kn, lk), lk };
+
+			rc = mdb_del(v->txn, v->deleted, &dk, NULL);
+		}
+		if (rc && rc != MDB_NOTFOUND) {
+			vault_db_err(v, rc, "drop an item", e);
+			goto out;
+		}
+		if ((rc = mdb_cursor_del(c, 0)) != 0) {
+			vault_db_err(v, rc, "drop an item", e);
+			goto out;
+		}
+		if (blob_unref(v, raw, &gone, e) < 0 ||
+		    (gone && gone_fn && gone_fn(arg, it.blob, e) < 0))
+			goto out;
+	}
+	{
+		MDB_val k = { ULID_LEN, (void *)op };
+
+		rc = mdb_del(v->txn, v->ops, &k, NULL);
+		if (rc && rc != MDB_NOTFOUND) {
+			vault_db_err(v, rc, "drop an operation", e);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	mdb_cursor_close(c);
+	buf_release(&store);
+	return ret;
+}
+
+int vault_blobs(struct vault *v, vault_blob_fn *fn, void *arg,
+		struct s3gc_err *e)
+{
+	MDB_cursor *c;
+	MDB_val k, d;
+	int rc, ret = 0;
+
+	if (vault_need_txn(v, 0, e) < 0)
+		return -1;
+	if ((rc = mdb_cursor_open(v->txn, v->blobs, &c)) != 0)
+		return vault_db_err(v, rc, "read", e);
+	for (rc = mdb_cursor_get(c, &k, &d, MDB_FIRST); rc == 0 && ret == 0;
+	     rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
+		struct vault_blob b;
+		const unsigned char *p = d.mv_data;
+
+		if (k.mv_size != SHA256_LEN || d.mv_size != 25) {
+			ret = err_set(e, S3GC_E_VAULT, 0, "corrupt blob record in vault index '%s/index'",
+				      v->dir);
+			break;
+		}
+		hex_encode(k.mv_data, SHA256_LEN, b.hex);
+		b.refs = vault_u64(p, 8);
+		b.size = vault_u64(p + 8, 8);
+		b.stored = vault_u64(p + 16, 8);
+		b.compressed = p[24];
+		if (fn(arg, &b, e) < 0)
+			ret = -1;
+	}
+	mdb_cursor_close(c);
+	if (ret == 0 && rc && rc != MDB_NOTFOUND)
+		return vault_db_err(v, rc, "read", e);
+	return ret;
+}

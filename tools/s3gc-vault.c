@@ -43,6 +43,10 @@ static void usage(int status)
 	       "  show OP             the object records of an operation's objects\n"
 	       "  verify [OP]         re-hash the blobs (of OP, or of every operation)\n"
 	       "  export OP           write a pax archive of OP's objects and a manifest\n"
+	       "  prune --older-than DAYS [--dry-run]\n"
+	       "                      drop operations older than DAYS, and the copies\n"
+	       "                      only they hold\n"
+	       "  stats               counts and sizes: operations, objects, copies\n"
 	       "  log [--op OP] [--key K] [--since TIME] [--verify]\n"
 	       "                      the audit trail, or check its chain\n"
 	       "\n"
@@ -52,6 +56,8 @@ static void usage(int status)
 	       "      --op OP            the operation (a ULID)\n"
 	       "      --mode M           dry_run or execute (new-op; default: the configuration's)\n"
 	       "      --level N          zstd level for blobs, 0 never to compress (default 3)\n"
+	       "      --older-than DAYS  prune: operations started more than DAYS days ago\n"
+	       "      --dry-run          prune: say what would go, drop nothing\n"
 	       "  -v, --verbose          say more on stderr (repeatable)\n"
 	       "  -q, --quiet            errors only\n"
 	       "      --help             show this help\n"
@@ -65,7 +71,8 @@ static void usage(int status)
 }
 
 enum { OPT_VAULT = 256, OPT_BUCKET, OPT_ENDPOINT, OPT_REGION, OPT_OP, OPT_MODE,
-       OPT_LEVEL, OPT_KEY, OPT_SINCE, OPT_VERIFY, OPT_HELP, OPT_VERSION };
+       OPT_LEVEL, OPT_KEY, OPT_SINCE, OPT_VERIFY, OPT_OLDER, OPT_DRY_RUN, OPT_HELP,
+       OPT_VERSION };
 
 static const struct option longopts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -79,6 +86,8 @@ static const struct option longopts[] = {
 	{ "key", required_argument, NULL, OPT_KEY },
 	{ "since", required_argument, NULL, OPT_SINCE },
 	{ "verify", no_argument, NULL, OPT_VERIFY },
+	{ "older-than", required_argument, NULL, OPT_OLDER },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -89,7 +98,7 @@ static const struct option longopts[] = {
 struct flags {
 	const char *config, *vault, *bucket, *endpoint, *region, *op, *mode, *key,
 		*since, *cmd, *arg;
-	int level, verify;
+	int level, verify, older, dry_run;
 };
 
 static void parse_args(int argc, char **argv, struct flags *f)
@@ -109,6 +118,8 @@ static void parse_args(int argc, char **argv, struct flags *f)
 		case OPT_KEY: f->key = optarg; break;
 		case OPT_SINCE: f->since = optarg; break;
 		case OPT_VERIFY: f->verify = 1; break;
+		case OPT_OLDER: f->older = fe_int_arg("--older-than", optarg, 0, 1000000); break;
+		case OPT_DRY_RUN: f->dry_run = 1; break;
 		case 'v': fe_verbose(); break;
 		case 'q': fe_quiet(); break;
 		case OPT_HELP: usage(0); break;
@@ -132,6 +143,10 @@ static void parse_args(int argc, char **argv, struct flags *f)
 		fe_usage_error("--mode: 'dry_run' or 'execute', not '%s'", f->mode);
 	if ((f->key || f->since || f->verify) && strcmp(f->cmd, "log"))
 		fe_usage_error("--key, --since and --verify are options of log");
+	if ((f->older >= 0 || f->dry_run) && strcmp(f->cmd, "prune"))
+		fe_usage_error("--older-than and --dry-run are options of prune");
+	if (!strcmp(f->cmd, "prune") && f->older < 0)
+		fe_usage_error("prune needs --older-than DAYS");
 }
 
 static struct vault *open_vault(const char *dir, int write)
@@ -418,6 +433,170 @@ static int cmd_export(const char *dir, const char *op)
 	return 0;
 }
 
+/* ---- prune ---- */
+
+struct prune {
+	int64_t cutoff;
+	char (*ids)[ULID_LEN + 1];
+	size_t n, cap;
+	struct buf gone; /* hex names of blobs to remove, each NUL-terminated */
+	unsigned long long ngone;
+};
+
+static int old_op(void *arg, const struct vault_op *op, struct s3gc_err *e)
+{
+	struct prune *p = arg;
+
+	if (op->started_ms >= p->cutoff)
+		return 0;
+	if (p->n == p->cap) {
+		size_t nc = p->cap ? p->cap * 2 : 16;
+		void *q = realloc(p->ids, nc * sizeof(*p->ids));
+
+		if (!q)
+			return err_sys(e, S3GC_E_SYS, ENOMEM, "cannot allocate memory");
+		p->ids = q;
+		p->cap = nc;
+	}
+	memcpy(p->ids[p->n++], op->id, ULID_LEN + 1);
+	return 0;
+}
+
+static int blob_gone(void *arg, const char *hex, struct s3gc_err *e)
+{
+	struct prune *p = arg;
+
+	p->ngone++;
+	return buf_add(&p->gone, hex, strlen(hex) + 1, e);
+}
+
+/* Remove the files of the blobs no item uses (after the commit). */
+static void remove_blobs(const char *dir, struct prune *p)
+{
+	struct buf path = BUF_INIT;
+	struct s3gc_err e;
+
+	for (size_t at = 0; at < p->gone.len; at += SHA256_HEX_LEN + 1)
+		for (int c = 0; c < 2; c++)
+			if (blob_path(dir, p->gone.data + at, c, &path, &e) == 0 &&
+			    unlink(path.data) < 0 && errno != ENOENT)
+				fe_warn("cannot remove '%s': %s", path.data, strerror(errno));
+	buf_release(&path);
+}
+
+static int cmd_prune(const char *dir, int days, int dry_run)
+{
+	struct vault *v = open_vault(dir, !dry_run);
+	struct prune p = { 0, NULL, 0, 0, BUF_INIT, 0 };
+	struct audit *a = NULL;
+	struct buf path = BUF_INIT;
+	struct s3gc_err e;
+
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		p.cutoff = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 -
+			   (int64_t)days * 86400000;
+	}
+	if (vault_begin(v, 0, &e) < 0 || vault_ops(v, old_op, &p, &e) < 0)
+		goto die;
+	vault_abort(v);
+	if (!dry_run && (buf_addf(&path, &e, "%s/audit.log", dir) < 0 ||
+			 audit_open(&a, path.data, &e) < 0))
+		goto die;
+	for (size_t i = 0; i < p.n; i++) {
+		struct audit_rec r = { 0, p.ids[i], "prune", NULL, 0, -1, NULL, NULL,
+				       dry_run ? "would prune" : "pruned", NULL };
+
+		log_msg(dry_run ? LOG_WARN : LOG_INFO, "%s operation %s", dry_run ?
+			"would drop" : "dropping", p.ids[i]);
+		if (dry_run)
+			continue;
+		buf_reset(&p.gone);
+		if (vault_begin(v, 1, &e) < 0 || vault_op_drop(v, p.ids[i], blob_gone, &p, &e) < 0 ||
+		    vault_commit(v, &e) < 0) {
+			vault_abort(v);
+			goto die;
+		}
+		remove_blobs(dir, &p);
+		if (audit_add(a, &r, &e) < 0 || audit_flush(a, &e) < 0)
+			goto die;
+	}
+	log_msg(LOG_INFO, "%zu operations %s, %llu copies removed", p.n,
+		dry_run ? "would be dropped" : "dropped", p.ngone);
+	audit_close(a);
+	buf_release(&path);
+	buf_release(&p.gone);
+	free(p.ids);
+	vault_close(v);
+	return 0;
+die:
+	audit_close(a);
+	buf_release(&path);
+	buf_release(&p.gone);
+	free(p.ids);
+	die_closing(v, &e);
+	return -1;
+}
+
+/* ---- stats ---- */
+
+struct stats {
+	struct vault *v;
+	unsigned long long ops, objects, deleted, restored, blobs, bytes, stored;
+};
+
+static int count_item(void *arg, const char *op, const struct vault_item *it,
+		      struct s3gc_err *e)
+{
+	struct stats *s = arg;
+
+	(void)op;
+	(void)e;
+	s->objects++;
+	s->deleted += it->deleted_ms && it->deleted_ms >= it->restored_ms;
+	s->restored += it->restored_ms > it->deleted_ms;
+	return 0;
+}
+
+static int count_op(void *arg, const struct vault_op *op, struct s3gc_err *e)
+{
+	struct stats *s = arg;
+
+	s->ops++;
+	return vault_items(s->v, op->id, count_item, s, e);
+}
+
+static int count_blob(void *arg, const struct vault_blob *b, struct s3gc_err *e)
+{
+	struct stats *s = arg;
+
+	(void)e;
+	s->blobs++;
+	s->bytes += b->size;
+	s->stored += b->stored;
+	return 0;
+}
+
+static int cmd_stats(const char *dir)
+{
+	struct vault *v = open_vault(dir, 0);
+	struct stats s = { v, 0, 0, 0, 0, 0, 0, 0 };
+	struct s3gc_err e;
+
+	if (vault_begin(v, 0, &e) < 0 || vault_ops(v, count_op, &s, &e) < 0 ||
+	    vault_blobs(v, count_blob, &s, &e) < 0)
+		die_closing(v, &e);
+	vault_abort(v);
+	vault_close(v);
+	printf("operations\t%llu\nobjects\t%llu\ndeleted\t%llu\nrestored\t%llu\n"
+	       "copies\t%llu\nbytes\t%llu\nstored_bytes\t%llu\ncompression_ratio\t%.2f\n",
+	       s.ops, s.objects, s.deleted, s.restored, s.blobs, s.bytes, s.stored,
+	       s.stored ? (double)s.bytes / (double)s.stored : 1.0);
+	return 0;
+}
+
 /* ---- log ---- */
 
 static int cmd_log(const char *dir, const struct flags *f)
@@ -500,6 +679,7 @@ int main(int argc, char **argv)
 
 	fe_init(argv[0]);
 	f.level = 3;
+	f.older = -1;
 	parse_args(argc, argv, &f);
 	fe_conf_load(&conf, f.config);
 	if (f.bucket)
@@ -524,6 +704,10 @@ int main(int argc, char **argv)
 		rc = cmd_verify(dir, f.arg);
 	} else if (!strcmp(f.cmd, "export")) {
 		rc = cmd_export(dir, f.arg);
+	} else if (!strcmp(f.cmd, "prune")) {
+		rc = cmd_prune(dir, f.older, f.dry_run);
+	} else if (!strcmp(f.cmd, "stats")) {
+		rc = cmd_stats(dir);
 	} else if (!strcmp(f.cmd, "log")) {
 		rc = cmd_log(dir, &f);
 	} else {

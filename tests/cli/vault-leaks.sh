@@ -24,7 +24,8 @@ grep -v 'AccessDenied' err | sed 's/^/# /' | head -20
 printf '' | s3mem_faults
 printf 'ok\nbad%%zz\n' | check s3gc-vault put --op "$op" > out 2> err
 is $? 65 "$how: put of a bad record"
-for c in ls "show $op" verify "verify $op" "export $op" log "log --verify" "log --key v/a --op $op"; do
+for c in ls "show $op" verify "verify $op" "export $op" stats "prune --older-than 0 --dry-run" \
+	log "log --verify" "log --key v/a --op $op"; do
 	# shellcheck disable=SC2086
 	check s3gc-vault $c > out 2> err
 	ok $? "$how: $c"
@@ -47,6 +48,9 @@ check s3gc-delete --op 01ARYZ6S41TSV4RRFFQ69G5FAV --execute < out.put > out 2> e
 is $? 82 "$how: delete for an operation the vault does not have"
 printf 'v/a\nbad%%zz\n' | check s3gc-delete --op "$op" --execute > out 2> err
 is $? 65 "$how: delete of a bad record"
+
+check s3gc-vault prune --older-than 100 > out 2> err
+ok $? "$how: prune (nothing that old)"
 
 leak_checker s3gc-restore
 check s3gc-restore --op "$op" --dry-run > out 2> err

@@ -149,12 +149,13 @@ is $? 66 "show of an operation that is not there: exit 66"
 # The audit trail: any edit breaks the chain.
 s3gc-vault log --verify > /dev/null
 ok $? "the trail is whole after all that"
-sed '3s/"outcome":"vaulted"/"outcome":"skipped"/' "$T/vault/audit.log" > edited
-cp edited "$T/vault/audit.log"
+cp "$T/vault/audit.log" audit.orig
+sed '3s/"outcome":"vaulted"/"outcome":"skipped"/' audit.orig > "$T/vault/audit.log"
 s3gc-vault log --verify > /dev/null 2> err
 is $? 82 "an edited line: exit 82"
 grep -q 'line 4' err
 ok $? "naming the line after it: $(cat err)"
+cp audit.orig "$T/vault/audit.log"
 
 # The independent server, every signature checked.
 start_s3rver
@@ -179,5 +180,32 @@ ok $? "s3rver: text is compressed"
 rblob=$(sha256sum < "up/d/rand file.bin" | cut -d' ' -f1)
 test -f "$T/vault/blobs/$(printf '%.2s' "$rblob")/$rblob"
 ok $? "s3rver: random bytes are stored as they are"
+
+# stats, and prune.
+s3gc-vault stats > stats.out
+ok $? "stats"
+nops=$(s3gc-vault ls | wc -l | tr -d ' ')
+is "$(sed -n 's/^operations\t//p' stats.out)" "$nops" "stats counts the operations"
+awk -F'\t' '$1 == "compression_ratio" { exit !($2 > 1) }' stats.out
+ok $? "and the copies take less room than the objects: $(grep ratio stats.out)"
+s3gc-vault prune --older-than 1 2> err
+ok $? "prune of operations older than a day"
+is "$(s3gc-vault ls | wc -l | tr -d ' ')" "$nops" "drops none: they are all younger"
+s3gc-vault prune --older-than 0 --dry-run 2> err
+ok $? "prune --dry-run"
+is "$(s3gc-vault ls | wc -l | tr -d ' ')" "$nops" "drops nothing"
+is "$(grep -c 'would drop' err)" "$nops" "and names each that would go"
+s3gc-vault prune --older-than 0
+ok $? "prune of everything"
+is "$(s3gc-vault ls | wc -l | tr -d ' ')" 0 "no operation is left"
+is "$(find "$T/vault/blobs" -type f | wc -l | tr -d ' ')" 0 "and no copy"
+is "$(s3gc-vault stats | tr '\t\n' ' ')" \
+	"operations 0 objects 0 deleted 0 restored 0 copies 0 bytes 0 stored_bytes 0 compression_ratio 1.00 " \
+	"stats says so"
+is "$(grep -c '"stage":"prune"' "$T/vault/audit.log")" "$nops" "the trail has a line per operation dropped"
+s3gc-vault log --verify > /dev/null
+ok $? "and its chain is whole"
+s3gc-vault prune 2> err
+is $? 64 "prune without --older-than: exit 64"
 
 done_testing

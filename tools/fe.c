@@ -9,8 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "fe.h"
 #include "log.h"
+#include "rec.h"
 
 const char *fe_progname = "s3gc";
 
@@ -130,4 +132,25 @@ void fe_conf_set(struct conf *c, const char *key, const char *value,
 
 	if (conf_set(c, key, value, flag, &e) < 0)
 		fe_die(&e);
+}
+
+void fe_conf_s3(struct conf *c, const char *bucket, const char *endpoint,
+		const char *region)
+{
+	if (bucket)
+		fe_conf_set(c, "bucket", bucket, "--bucket");
+	if (endpoint)
+		fe_conf_set(c, "endpoint", endpoint, "--endpoint");
+	if (region)
+		fe_conf_set(c, "region", region, "--region");
+}
+
+int fe_write_obj(struct buf *line, const struct obj *o, struct s3gc_err *e)
+{
+	buf_reset(line);
+	if (obj_format(line, o, e) < 0)
+		return -1;
+	if (fwrite(line->data, 1, line->len, stdout) != line->len || fflush(stdout) != 0)
+		return err_sys(e, S3GC_E_IO, errno, "cannot write to standard output");
+	return 0;
 }

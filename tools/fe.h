@@ -2,8 +2,10 @@
 #ifndef S3GC_FE_H
 #define S3GC_FE_H
 
+#include "buf.h"
 #include "conf.h"
 #include "err.h"
+#include "rec.h"
 
 extern const char *fe_progname;
 
@@ -42,5 +44,15 @@ void fe_conf_load(struct conf *c, const char *path);
 /* Apply a flag to the configuration, or exit 78 naming the flag. */
 void fe_conf_set(struct conf *c, const char *key, const char *value,
 		 const char *flag);
+
+/* Apply --bucket, --endpoint and --region where given (NULL: not given). */
+void fe_conf_s3(struct conf *c, const char *bucket, const char *endpoint,
+		const char *region);
+
+/*
+ * Write object record o to standard output and flush it (line is the
+ * caller's scratch); S3GC_E_IO when it cannot be written.
+ */
+int fe_write_obj(struct buf *line, const struct obj *o, struct s3gc_err *e);
 
 #endif

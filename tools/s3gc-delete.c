@@ -121,13 +121,7 @@ static int on_deleted(void *arg, const struct obj *o, struct s3gc_err *e)
 		log_msg(LOG_WARN, "would delete '%.*s'", (int)o->key_len, o->key);
 		return 0;
 	}
-	buf_reset(&out->line);
-	if (obj_format(&out->line, o, e) < 0)
-		return -1;
-	if (fwrite(out->line.data, 1, out->line.len, stdout) != out->line.len ||
-	    fflush(stdout) != 0)
-		return err_sys(e, S3GC_E_IO, errno, "cannot write to standard output");
-	return 0;
+	return fe_write_obj(&out->line, o, e);
 }
 
 int main(int argc, char **argv)
@@ -151,12 +145,7 @@ int main(int argc, char **argv)
 	if (ulid_parse(f.op, strlen(f.op), op, &e) < 0)
 		fe_usage_error("--op: %s", e.msg);
 	fe_conf_load(&conf, f.config);
-	if (f.bucket)
-		fe_conf_set(&conf, "bucket", f.bucket, "--bucket");
-	if (f.endpoint)
-		fe_conf_set(&conf, "endpoint", f.endpoint, "--endpoint");
-	if (f.region)
-		fe_conf_set(&conf, "region", f.region, "--region");
+	fe_conf_s3(&conf, f.bucket, f.endpoint, f.region);
 	if (conf_check(&conf, 1, &e) < 0)
 		fe_die(&e);
 	f.del.dry_run = out.dry_run = !(f.execute || conf.mode == CONF_EXECUTE);

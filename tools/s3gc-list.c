@@ -123,12 +123,7 @@ int main(int argc, char **argv)
 	f.list.jobs = 1;
 	parse_args(argc, argv, &f);
 	fe_conf_load(&conf, f.config);
-	if (f.bucket)
-		fe_conf_set(&conf, "bucket", f.bucket, "--bucket");
-	if (f.endpoint)
-		fe_conf_set(&conf, "endpoint", f.endpoint, "--endpoint");
-	if (f.region)
-		fe_conf_set(&conf, "region", f.region, "--region");
+	fe_conf_s3(&conf, f.bucket, f.endpoint, f.region);
 	if (conf_check(&conf, 1, &e) < 0)
 		fe_die(&e);
 	if (http_global_init(&e) < 0 ||

@@ -556,12 +556,7 @@ int main(int argc, char **argv)
 	f.max_lag = DEFAULT_MAX_LAG;
 	parse_args(argc, argv, &f);
 	fe_conf_load(&conf, f.config);
-	if (f.bucket)
-		fe_conf_set(&conf, "bucket", f.bucket, "--bucket");
-	if (f.endpoint)
-		fe_conf_set(&conf, "endpoint", f.endpoint, "--endpoint");
-	if (f.region)
-		fe_conf_set(&conf, "region", f.region, "--region");
+	fe_conf_s3(&conf, f.bucket, f.endpoint, f.region);
 	f.pg.conninfo = conf.cdc_url;
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	rc = f.run(&f, &conf);

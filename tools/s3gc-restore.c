@@ -290,12 +290,7 @@ static int on_restored(void *arg, const struct obj *o, struct s3gc_err *e)
 		log_msg(LOG_WARN, "would restore '%.*s'", (int)o->key_len, o->key);
 		return 0;
 	}
-	buf_reset(&r->line);
-	if (obj_format(&r->line, o, e) < 0)
-		return -1;
-	if (fwrite(r->line.data, 1, r->line.len, stdout) != r->line.len || fflush(stdout) != 0)
-		return err_sys(e, S3GC_E_IO, errno, "cannot write to standard output");
-	return 0;
+	return fe_write_obj(&r->line, o, e);
 }
 
 int main(int argc, char **argv)
@@ -317,12 +312,7 @@ int main(int argc, char **argv)
 	if (f.as_of && time_parse_rfc3339(f.as_of, strlen(f.as_of), &since) < 0)
 		fe_usage_error("--as-of: '%s' is not a time like 2026-01-02T03:04:05Z", f.as_of);
 	fe_conf_load(&conf, f.config);
-	if (f.bucket)
-		fe_conf_set(&conf, "bucket", f.bucket, "--bucket");
-	if (f.endpoint)
-		fe_conf_set(&conf, "endpoint", f.endpoint, "--endpoint");
-	if (f.region)
-		fe_conf_set(&conf, "region", f.region, "--region");
+	fe_conf_s3(&conf, f.bucket, f.endpoint, f.region);
 	if (conf_check(&conf, 1, &e) < 0)
 		fe_die(&e);
 	r.dry_run = f.ro.dry_run;

@@ -237,11 +237,7 @@ static int cmd_put(const char *dir, const struct conf *conf, const char *op,
 				res == VP_CHANGED ? "changed since it was listed" : "gone");
 			continue;
 		}
-		buf_reset(&out);
-		if (obj_format(&out, &o, &e) < 0 || fwrite(out.data, 1, out.len, stdout) != out.len ||
-		    fflush(stdout) != 0) {
-			if (e.cls == S3GC_OK)
-				err_sys(&e, S3GC_E_IO, errno, "cannot write to standard output");
+		if (fe_write_obj(&out, &o, &e) < 0) {
 			rc = -1;
 			break;
 		}
@@ -682,12 +678,7 @@ int main(int argc, char **argv)
 	f.older = -1;
 	parse_args(argc, argv, &f);
 	fe_conf_load(&conf, f.config);
-	if (f.bucket)
-		fe_conf_set(&conf, "bucket", f.bucket, "--bucket");
-	if (f.endpoint)
-		fe_conf_set(&conf, "endpoint", f.endpoint, "--endpoint");
-	if (f.region)
-		fe_conf_set(&conf, "region", f.region, "--region");
+	fe_conf_s3(&conf, f.bucket, f.endpoint, f.region);
 	dir = f.vault ? f.vault : conf.vault_path;
 	if (!strcmp(f.cmd, "new-op")) {
 		rc = cmd_new_op(dir, f.mode ? f.mode :

@@ -92,6 +92,18 @@ is "$(cut -f1 out5 | tr '\n' ' ')" "k/25 k/27 k/28 k/29 " "the changed one is ke
 ok $? "k/26 is still there"
 printf '' | s3mem_faults
 
+# A server that refuses every condition: nothing is deleted, each key is
+# looked at again and reported.
+op7=$(s3gc-vault new-op)
+printf 'k/21\nk/26\n' | s3gc-vault put --op "$op7" > v7
+printf 'op=deleteobjects count=0 ifmatch-fail\n' | s3mem_faults
+s3gc-delete --op "$op7" --execute < v7 > out8 2> err
+is $? 80 "every condition refused: exit 80"
+is "$(wc -c < out8 | tr -d ' ')" 0 "nothing reported deleted"
+"$P" "$S3MEM_URL" bkt head k/21 | grep -q '^found' && "$P" "$S3MEM_URL" bkt head k/26 | grep -q '^found'
+ok $? "and both are still there"
+printf '' | s3mem_faults
+
 # A damaged copy is no copy.
 op5=$(s3gc-vault new-op)
 printf 'k/26\n' | s3gc-vault put --op "$op5" > v5

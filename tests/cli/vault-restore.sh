@@ -11,6 +11,7 @@ P="$top_builddir/tests/tools/s3obj-probe"
 	printf 'r/mib\t1048576\t86400\n'
 	printf 'r/sp ace+plus\t2000\t86400\n'
 	printf 'r/tab%%09nl%%0A\t300\t86400\n'
+	printf 'r/64mib\t67108864\t86400\n'
 } > pop.txt
 start_s3mem --bucket bkt --populate pop.txt
 export S3GC_BUCKET=bkt S3GC_ENDPOINT=$S3MEM_URL S3GC_VAULT_PATH="$T/vault"
@@ -30,11 +31,11 @@ is "$(s3gc-list | wc -l | tr -d ' ')" 0 "the bucket is empty after the delete"
 s3gc-restore --op "$op" --dry-run > out 2> err
 ok $? "a dry run"
 is "$(wc -c < out | tr -d ' ')$(s3gc-list | wc -l | tr -d ' ')" 00 "sends nothing"
-is "$(grep -c 'would restore' err)" 6 "and names the six"
+is "$(grep -c 'would restore' err)" 7 "and names the seven"
 
 s3gc-restore --op "$op" > restored 2> err
 ok $? "--op restores"
-is "$(wc -l < restored | tr -d ' ')" 6 "six records written"
+is "$(wc -l < restored | tr -d ' ')" 7 "seven records written"
 s3gc-list > after
 is "$(cut -f1,2,4 after)" "$(cut -f1,2,4 list)" "keys, sizes and ETags are as they were"
 bad=0
@@ -43,13 +44,13 @@ while IFS='	' read -r k rest; do
 	"$P" "$U" bkt get "$raw" > got
 	cmp -s got "orig.$(printf '%s' "$k" | md5sum | cut -c1-8)" || bad=$((bad + 1))
 done < list
-is "$bad" 0 "every object's bytes are the original ones"
+is "$bad" 0 "every object's bytes are the original ones, 0 B to 64 MiB"
 "$P" "$U" bkt head r/meta > head.out
 grep -qx 'content-type: text/plain' head.out && grep -qx 'x-amz-meta-owner: u1' head.out &&
 	grep -qx 'cache-control: no-cache' head.out && grep -qx 'content-disposition: attachment' head.out
 ok $? "and its headers"
-is "$(s3gc-vault log --op "$op" | grep -c '"stage":"restore".*"outcome":"restored"')" 6 \
-	"the trail has six restores"
+is "$(s3gc-vault log --op "$op" | grep -c '"stage":"restore".*"outcome":"restored"')" 7 \
+	"the trail has seven restores"
 
 # Existing objects are left, unless --overwrite.
 printf 'newer' | "$P" "$U" bkt put r/small > /dev/null
@@ -59,7 +60,7 @@ is "$(wc -c < out | tr -d ' ')" 0 "restores nothing: everything exists"
 is "$("$P" "$U" bkt get r/small)" newer "the newer object is left"
 s3gc-restore --op "$op" --overwrite > out
 ok $? "--overwrite"
-is "$(wc -l < out | tr -d ' ')" 6 "puts all six back"
+is "$(wc -l < out | tr -d ' ')" 7 "puts all seven back"
 "$P" "$U" bkt get r/small | cmp -s - "orig.$(printf 'r/small' | md5sum | cut -c1-8)"
 ok $? "the newer object is replaced by the vaulted one"
 

@@ -13,6 +13,7 @@
 
 #include "audit.h"
 #include "buf.h"
+#include "fdio.h"
 #include "jsonw.h"
 #include "timefmt.h"
 
@@ -91,12 +92,8 @@ int audit_add(struct audit *a, const struct audit_rec *r, struct s3gc_err *e)
 	int64_t ms = r->time_ms;
 	size_t start = b->len;
 
-	if (ms <= 0) {
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-	}
+	if (ms <= 0)
+		ms = (int64_t)time_now_ms();
 	if (a->n == a->cap) {
 		size_t nc = a->cap ? a->cap * 2 : 64;
 		size_t *p = realloc(a->ends, nc * sizeof(*p));
@@ -261,22 +258,6 @@ notours:
 		       "nothing appended (see 's3gc-vault log --verify')", a->path);
 }
 
-static int write_all(struct audit *a, const char *p, size_t n,
-		     struct s3gc_err *e)
-{
-	while (n) {
-		ssize_t w = write(a->fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return io_err(a, e, "write");
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static void clear_queue(struct audit *a)
 {
 	buf_reset(&a->bodies);
@@ -313,8 +294,10 @@ int audit_flush(struct audit *a, struct s3gc_err *e)
 			goto out;
 		from = a->ends[i];
 	}
-	if (write_all(a, a->out.data, a->out.len, e) < 0)
+	if (fd_write_all(a->fd, a->out.data, a->out.len) < 0) {
+		io_err(a, e, "write");
 		goto out;
+	}
 	if (fdatasync(a->fd) < 0) {
 		io_err(a, e, "sync");
 		goto out;

@@ -13,6 +13,7 @@
 #include <zstd.h>
 
 #include "blob.h"
+#include "fdio.h"
 
 #define PROBE (128 * 1024)  /* bytes compressed first, to decide */
 #define IO_BUF (128 * 1024)
@@ -89,17 +90,7 @@ int blob_path(const char *vault, const char *hex, int compressed,
 static int write_all(int fd, const char *p, size_t n, const char *path,
 		     struct s3gc_err *e)
 {
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return vault_err(e, w < 0 ? errno : EIO, "write", path);
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	return fd_write_all(fd, p, n) < 0 ? vault_err(e, errno, "write", path) : 0;
 }
 
 int blob_begin(struct blob_writer **wp, const char *vault, int level,

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "extsort.h"
+#include "fdio.h"
 
 #define MIN_MEM (64 * 1024)
 #define RUN_BUF (64 * 1024) /* read buffer per run file */
@@ -333,21 +334,6 @@ static void sort_batch(struct batch *b)
 	sort_from(b->arena, b->idx, b->n, depth);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Sort batch b and write it out as a run; b is then empty. */
 static int write_run(struct extsort *s, struct batch *b, struct s3gc_err *e)
 {
@@ -385,14 +371,14 @@ static int write_run(struct extsort *s, struct batch *b, struct s3gc_err *e)
 			len = 8 + (size_t)kn + vn;
 		}
 		if ((!p || used + len > OUT_BUF) && used) {
-			if (write_all(fd, out, used) < 0)
+			if (fd_write_all(fd, out, used) < 0)
 				goto fail;
 			used = 0;
 		}
 		if (!p)
 			break;
 		if (len > OUT_BUF) {
-			if (write_all(fd, p, len) < 0)
+			if (fd_write_all(fd, p, len) < 0)
 				goto fail;
 			continue;
 		}

@@ -57,7 +57,10 @@ static size_t on_header(char *line, size_t size, size_t nitems, void *arg)
 	char tmp[128];
 
 	if (n >= 5 && !memcmp(line, "HTTP/", 5)) {
+		const char *sp = memchr(line, ' ', n);
+
 		/* A new status line (after 100 Continue): forget earlier headers. */
+		x->status = sp && (size_t)(sp - line) + 4 <= n ? strtol(sp + 1, NULL, 10) : 0;
 		x->date = 0;
 		x->retry_after = -1;
 		x->request_id[0] = '\0';
@@ -103,8 +106,6 @@ static size_t on_write(char *p, size_t size, size_t nitems, void *arg)
 	size_t n = size * nitems;
 	struct s3gc_err e;
 
-	if (!x->status)
-		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
 	if (x->status >= 200 && x->status < 300 && x->on_body) {
 		if (x->on_body(x->body_arg, p, n) < 0) {
 			x->body_failed = 1;

@@ -4,6 +4,7 @@ lib_libs3gc_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(CRYPTO_CFLAGS) $(EXPAT_CFLA
 lib_libs3gc_a_SOURCES = \
 	lib/err.c lib/err.h \
 	lib/buf.c lib/buf.h \
+	lib/fdio.c lib/fdio.h \
 	lib/log.c lib/log.h \
 	lib/http.c lib/http.h \
 	lib/xml.c lib/xml.h \

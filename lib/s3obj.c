@@ -169,8 +169,6 @@ static int call(const struct s3_client *c, struct http_xfer *x,
 			http_xfer_upload(x, rq->src->read, rq->src->arg, rq->src->size);
 		rc = curl_easy_perform(x->easy);
 		x->attempt = attempt;
-		if (!x->status) /* no body came to note it (HEAD, PUT, 204) */
-			curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &x->status);
 		if (x->body_failed && rq->sink && rq->sink->errp && rq->sink->errp->cls) {
 			*e = *rq->sink->errp; /* the sink's own failure: not the server's */
 			break;

@@ -208,10 +208,20 @@ int time_parse_http(const char *s, time_t *t)
 			 t);
 }
 
-long long time_mono_ms(void)
+static long long clock_ms(clockid_t which)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(which, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+long long time_mono_ms(void)
+{
+	return clock_ms(CLOCK_MONOTONIC);
+}
+
+long long time_now_ms(void)
+{
+	return clock_ms(CLOCK_REALTIME);
 }

@@ -10,6 +10,9 @@
 /* Milliseconds of a monotonic clock (for timeouts and intervals only). */
 long long time_mono_ms(void);
 
+/* The time now, in milliseconds since the Unix epoch (records, ids). */
+long long time_now_ms(void);
+
 /* Write t as 2026-01-02T03:04:05Z into out[RFC3339_LEN + 1]. */
 void time_format_rfc3339(time_t t, char out[RFC3339_LEN + 1]);
 

@@ -11,6 +11,7 @@
 #include <sys/random.h>
 #endif
 
+#include "timefmt.h"
 #include "ulid.h"
 
 static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -123,14 +124,6 @@ static int random_bytes(unsigned char *p, size_t n)
 	return 0;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Add one to the 80-bit random part; 0, or -1 when it wraps to zero. */
 static int increment(unsigned char rnd[10])
 {
@@ -147,7 +140,7 @@ int ulid_new(char out[ULID_LEN + 1], struct s3gc_err *e)
 
 	pthread_mutex_lock(&last_mu);
 	for (;;) {
-		ms = now_ms();
+		ms = (uint64_t)time_now_ms();
 		if (ms > last_ms)
 			break;
 		/* The same millisecond (or the clock went back): one more than the last. */
@@ -157,7 +150,7 @@ int ulid_new(char out[ULID_LEN + 1], struct s3gc_err *e)
 			goto done;
 		}
 		/* 2^80 ids in one millisecond: wait for the next. */
-		while (now_ms() <= last_ms)
+		while ((uint64_t)time_now_ms() <= last_ms)
 			;
 	}
 	if (random_bytes(rnd, sizeof rnd) < 0) {

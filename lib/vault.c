@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "timefmt.h"
 #include "vault_int.h"
 
 #define FORMAT "1"
@@ -217,14 +218,6 @@ void vault_abort(struct vault *v)
 
 /* ---- operations ---- */
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int op_encode(const struct vault_op *op, struct buf *b, struct s3gc_err *e)
 {
 	unsigned char c[8 * VC_N];
@@ -314,7 +307,7 @@ int vault_op_new(struct vault *v, const char *id, const char *mode,
 	if (digest)
 		copy_str(op.digest, sizeof op.digest, (const unsigned char *)digest,
 			 strlen(digest));
-	op.started_ms = now_ms();
+	op.started_ms = (int64_t)time_now_ms();
 	return op_write(v, &op, MDB_NOOVERWRITE, e);
 }
 

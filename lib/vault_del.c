@@ -11,6 +11,7 @@
 #include "blob.h"
 #include "s3del.h"
 #include "s3obj.h"
+#include "timefmt.h"
 #include "vault_del.h"
 
 #define TRANSIENT_ROUNDS 4 /* batches a key may be sent in when S3 says "later" */
@@ -46,14 +47,6 @@ struct vault_del {
 	struct s3_objhead head;
 	struct vault_del_stats st;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int vault_del_begin(struct vault_del **vdp, struct vault *v,
 		    const struct s3_client *c, const char *op,
@@ -130,11 +123,6 @@ void vault_del_free(struct vault_del *vd)
 	buf_release(&vd->store);
 	s3_objhead_release(&vd->head);
 	free(vd);
-}
-
-const struct vault_del_stats *vault_del_stats(const struct vault_del *vd)
-{
-	return &vd->st;
 }
 
 static int audit_key(struct vault_del *vd, const char *key, size_t keylen,
@@ -270,37 +258,24 @@ static int on_result(void *arg, const char *key, size_t keylen,
 }
 
 /*
- * A key refused for its ETag: deleted already (by us before a crash, or
- * by someone) if it is gone; changed if it is there with another ETag.
+ * Look at a key with HEAD: gone, it counts as deleted (by us before a
+ * crash, or by someone); there with another ETag, it changed; there
+ * unchanged, it takes state `same`.
  */
-static int recheck(struct vault_del *vd, struct key *k, struct s3gc_err *e)
+static int look(struct vault_del *vd, struct key *k, int same, struct s3gc_err *e)
 {
 	if (s3_head_object(vd->c, &vd->x, k->key, k->keylen, &vd->head, e) < 0)
 		return -1;
-	if (!vd->head.found)
-		k->state = 1;
-	else if (strcmp(vd->head.etag, k->etag) != 0)
-		k->state = 2;
-	else
-		k->state = 3; /* there, unchanged, and refused all the same */
+	k->state = !vd->head.found ? 1 : strcmp(vd->head.etag, k->etag) != 0 ? 2 : same;
 	return 0;
 }
 
 /* HEAD first, for servers that ignore conditions: only unchanged keys go. */
 static int head_first(struct vault_del *vd, struct s3gc_err *e)
 {
-	for (size_t i = 0; i < vd->n; i++) {
-		struct key *k = &vd->q[i];
-
-		if (k->state != 0)
-			continue;
-		if (s3_head_object(vd->c, &vd->x, k->key, k->keylen, &vd->head, e) < 0)
+	for (size_t i = 0; i < vd->n; i++)
+		if (vd->q[i].state == 0 && look(vd, &vd->q[i], 0, e) < 0)
 			return -1;
-		if (!vd->head.found)
-			k->state = 1;
-		else if (strcmp(vd->head.etag, k->etag) != 0)
-			k->state = 2;
-	}
 	return 0;
 }
 
@@ -358,7 +333,7 @@ static int send_batch(struct vault_del *vd, struct s3gc_err *e)
 /* Record the batch's outcome: index, then audit trail, then the caller. */
 static int record(struct vault_del *vd, struct s3gc_err *e)
 {
-	int64_t when = now_ms();
+	int64_t when = (int64_t)time_now_ms();
 	struct obj o;
 
 	if (vault_begin(vd->v, 1, e) < 0)
@@ -423,9 +398,10 @@ int vault_del_flush(struct vault_del *vd, struct s3gc_err *e)
 		for (size_t i = 0; i < vd->n; i++) {
 			struct key *k = &vd->q[i];
 
+			/* Refused for its ETag: gone, changed, or refused all the same (3). */
 			if (k->state == 2 && !vd->head_first && !k->rechecked) {
 				k->rechecked = 1;
-				if (recheck(vd, k, e) < 0)
+				if (look(vd, k, 3, e) < 0)
 					return -1;
 			}
 			if (k->state == 4) {

@@ -58,7 +58,6 @@ int vault_del_add(struct vault_del *vd, const char *key, size_t keylen,
 /* Send what is queued. */
 int vault_del_flush(struct vault_del *vd, struct s3gc_err *e);
 
-const struct vault_del_stats *vault_del_stats(const struct vault_del *vd);
 
 /*
  * Flush (unless `flush` is 0: the queued keys are dropped, as after a bad

@@ -11,6 +11,7 @@
 #include "blob.h"
 #include "hash.h"
 #include "s3obj.h"
+#include "timefmt.h"
 #include "vault_put.h"
 
 struct vault_put {
@@ -26,14 +27,6 @@ struct vault_put {
 	struct buf store;
 	struct vault_put_stats st;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int vault_put_begin(struct vault_put **vpp, struct vault *v,
 		    const struct s3_client *c, const char *op, const char *mode,
@@ -303,7 +296,7 @@ int vault_put_one(struct vault_put *vp, struct obj *o,
 	memcpy(it.blob, bi.hex, sizeof it.blob);
 	it.compressed = bi.compressed;
 	it.stored = bi.stored;
-	it.vaulted_ms = now_ms();
+	it.vaulted_ms = (int64_t)time_now_ms();
 	if (vault_begin(vp->v, 1, e) < 0)
 		return failed(vp, o, e);
 	if (vault_item_put(vp->v, vp->op, &it, e) < 0 || vault_commit(vp->v, e) < 0) {

@@ -10,6 +10,7 @@
 #include "audit.h"
 #include "blob.h"
 #include "s3obj.h"
+#include "timefmt.h"
 #include "vault_restore.h"
 
 struct vault_restore {
@@ -67,14 +68,6 @@ void vault_restore_end(struct vault_restore *vr, struct vault_restore_stats *st)
 		http_xfer_release(&vr->x);
 	s3_objhead_release(&vr->head);
 	free(vr);
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static long src_read(void *arg, char *p, size_t cap)
@@ -187,7 +180,7 @@ int vault_restore_one(struct vault_restore *vr, const char *op,
 	vr->rd = NULL;
 	if (vault_begin(vr->v, 1, e) < 0)
 		return -1;
-	if (vault_item_restored(vr->v, op, it->key, it->keylen, now_ms(), e) < 0 ||
+	if (vault_item_restored(vr->v, op, it->key, it->keylen, (int64_t)time_now_ms(), e) < 0 ||
 	    vault_commit(vr->v, e) < 0) {
 		vault_abort(vr->v);
 		return -1;

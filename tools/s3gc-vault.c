@@ -488,13 +488,7 @@ static int cmd_prune(const char *dir, int days, int dry_run)
 	struct buf path = BUF_INIT;
 	struct s3gc_err e;
 
-	{
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		p.cutoff = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 -
-			   (int64_t)days * 86400000;
-	}
+	p.cutoff = (int64_t)time_now_ms() - (int64_t)days * 86400000;
 	if (vault_begin(v, 0, &e) < 0 || vault_ops(v, old_op, &p, &e) < 0)
 		goto die;
 	vault_abort(v);

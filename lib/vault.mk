@@ -2,6 +2,7 @@
 # trail, the blobs, the index; object requests and DeleteObjects documents
 lib_libs3gc_a_SOURCES += \
 	lib/ulid.c lib/ulid.h \
+	lib/pool.c lib/pool.h \
 	lib/jsonw.c lib/jsonw.h \
 	lib/audit.c lib/audit.h \
 	lib/blob.c lib/blob.h \

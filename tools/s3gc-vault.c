@@ -20,6 +20,7 @@
 #include "http.h"
 #include "jsonw.h"
 #include "log.h"
+#include "pool.h"
 #include "rec.h"
 #include "s3.h"
 #include "timefmt.h"
@@ -56,6 +57,7 @@ static void usage(int status)
 	       "      --op OP            the operation (a ULID)\n"
 	       "      --mode M           dry_run or execute (new-op; default: the configuration's)\n"
 	       "      --level N          zstd level for blobs, 0 never to compress (default 3)\n"
+	       "  -j, --jobs N           put: objects fetched at once, 1 to 64 (default 4)\n"
 	       "      --older-than DAYS  prune: operations started more than DAYS days ago\n"
 	       "      --dry-run          prune: say what would go, drop nothing\n"
 	       "  -v, --verbose          say more on stderr (repeatable)\n"
@@ -83,6 +85,7 @@ static const struct option longopts[] = {
 	{ "op", required_argument, NULL, OPT_OP },
 	{ "mode", required_argument, NULL, OPT_MODE },
 	{ "level", required_argument, NULL, OPT_LEVEL },
+	{ "jobs", required_argument, NULL, 'j' },
 	{ "key", required_argument, NULL, OPT_KEY },
 	{ "since", required_argument, NULL, OPT_SINCE },
 	{ "verify", no_argument, NULL, OPT_VERIFY },
@@ -98,14 +101,14 @@ static const struct option longopts[] = {
 struct flags {
 	const char *config, *vault, *bucket, *endpoint, *region, *op, *mode, *key,
 		*since, *cmd, *arg;
-	int level, verify, older, dry_run;
+	int level, jobs, jobs_set, verify, older, dry_run;
 };
 
 static void parse_args(int argc, char **argv, struct flags *f)
 {
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:vq", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:j:vq", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': f->config = optarg; break;
 		case OPT_VAULT: f->vault = optarg; break;
@@ -115,6 +118,10 @@ static void parse_args(int argc, char **argv, struct flags *f)
 		case OPT_OP: f->op = optarg; break;
 		case OPT_MODE: f->mode = optarg; break;
 		case OPT_LEVEL: f->level = fe_int_arg("--level", optarg, 0, 19); break;
+		case 'j':
+			f->jobs = fe_int_arg("--jobs", optarg, 1, POOL_MAX_WORKERS);
+			f->jobs_set = 1;
+			break;
 		case OPT_KEY: f->key = optarg; break;
 		case OPT_SINCE: f->since = optarg; break;
 		case OPT_VERIFY: f->verify = 1; break;
@@ -143,6 +150,8 @@ static void parse_args(int argc, char **argv, struct flags *f)
 		fe_usage_error("--mode: 'dry_run' or 'execute', not '%s'", f->mode);
 	if ((f->key || f->since || f->verify) && strcmp(f->cmd, "log"))
 		fe_usage_error("--key, --since and --verify are options of log");
+	if (f->jobs_set && strcmp(f->cmd, "put"))
+		fe_usage_error("--jobs is an option of put");
 	if ((f->older >= 0 || f->dry_run) && strcmp(f->cmd, "prune"))
 		fe_usage_error("--older-than and --dry-run are options of prune");
 	if (!strcmp(f->cmd, "prune") && f->older < 0)
@@ -193,74 +202,79 @@ static int cmd_new_op(const char *dir, const char *mode)
 
 /* ---- put ---- */
 
+struct put_out {
+	struct buf line;
+	struct s3gc_err first; /* the first object that failed */
+};
+
+static int on_put(void *arg, const struct obj *o, enum vault_put_result res,
+		  const struct s3gc_err *why, struct s3gc_err *e)
+{
+	struct put_out *out = arg;
+
+	switch (res) {
+	case VP_FAILED:
+		fe_warn("%s", why->msg);
+		if (!out->first.cls)
+			out->first = *why;
+		return 0;
+	case VP_CHANGED:
+	case VP_GONE:
+		log_msg(LOG_INFO, "'%.*s': %s, skipped", (int)o->key_len, o->key,
+			res == VP_CHANGED ? "changed since it was listed" : "gone");
+		return 0;
+	default:
+		return fe_write_obj(&out->line, o, e);
+	}
+}
+
 static int cmd_put(const char *dir, const struct conf *conf, const char *op,
-		   int level)
+		   struct vault_put_opts *po)
 {
 	struct vault *v = open_vault(dir, 1);
+	struct put_out out = { BUF_INIT, { 0 } };
+	struct vault_put_stats st;
 	struct s3_client client;
 	struct vault_put *vp;
 	struct rec_reader rd;
-	struct buf out = BUF_INIT;
-	struct s3gc_err e, first;
+	struct s3gc_err e, ee;
 	struct rec r;
 	struct obj o;
 	int rc;
 
-	err_clear(&first);
+	err_clear(&out.first);
+	po->mode = conf->mode == CONF_EXECUTE ? "execute" : "dry_run";
 	if (http_global_init(&e) < 0 ||
 	    s3_client_init(&client, conf->bucket, conf->region, conf->endpoint, &e) < 0)
 		die_closing(v, &e);
-	if (vault_put_begin(&vp, v, &client, op, conf->mode == CONF_EXECUTE ? "execute" : "dry_run",
-			    level, &e) < 0) {
+	if (vault_put_begin(&vp, v, &client, op, po, on_put, &out, &e) < 0) {
 		s3_client_release(&client);
 		die_closing(v, &e);
 	}
 	rec_reader_init(&rd, stdin, "-", 0);
-	while ((rc = rec_read(&rd, &r, &e)) == 1) {
-		enum vault_put_result res;
-
-		if (obj_from_rec(&rd, &r, &o, &e) < 0) {
+	while ((rc = rec_read(&rd, &r, &e)) == 1)
+		if (obj_from_rec(&rd, &r, &o, &e) < 0 || vault_put_add(vp, &o, &e) < 0) {
 			rc = -1;
 			break;
 		}
-		if (vault_put_one(vp, &o, &res, &e) < 0) {
-			fe_warn("%s", e.msg);
-			if (!first.cls)
-				first = e;
-			/* The vault itself failing stops everything; one object does not. */
-			if (e.cls == S3GC_E_VAULT || e.cls == S3GC_E_IO || e.cls == S3GC_E_SYS)
-				break;
-			continue;
-		}
-		if (res == VP_CHANGED || res == VP_GONE) {
-			log_msg(LOG_INFO, "'%.*s': %s, skipped", (int)o.key_len, o.key,
-				res == VP_CHANGED ? "changed since it was listed" : "gone");
-			continue;
-		}
-		if (fe_write_obj(&out, &o, &e) < 0) {
-			rc = -1;
-			break;
-		}
+	/* After a bad record, the objects before it are still settled: each
+	 * one written out is vaulted. */
+	if (vault_put_end(vp, 1, &st, &ee) < 0 && rc >= 0) {
+		e = ee;
+		rc = -1;
 	}
-	{
-		const struct vault_put_stats *st = vault_put_stats(vp);
-		struct s3gc_err ee;
-
-		log_msg(LOG_INFO, "operation %s: %llu vaulted (%llu bytes, %llu stored), %llu held "
-			"already, %llu changed, %llu gone", op, st->vaulted, st->bytes, st->stored,
-			st->held, st->changed, st->gone);
-		if (vault_put_end(vp, &ee) < 0 && rc >= 0 && !first.cls)
-			first = ee;
-	}
-	buf_release(&out);
+	log_msg(LOG_INFO, "operation %s: %llu vaulted (%llu bytes, %llu stored), %llu held "
+		"already, %llu changed, %llu gone, %llu failed", op, st.vaulted, st.bytes,
+		st.stored, st.held, st.changed, st.gone, st.failed);
+	buf_release(&out.line);
 	rec_reader_release(&rd);
 	s3_client_release(&client);
 	vault_close(v);
 	curl_global_cleanup();
 	if (rc < 0)
 		fe_die(&e);
-	if (first.cls)
-		exit(err_exit_code(first.cls));
+	if (out.first.cls)
+		exit(err_exit_code(out.first.cls));
 	return 0;
 }
 
@@ -669,6 +683,7 @@ int main(int argc, char **argv)
 
 	fe_init(argv[0]);
 	f.level = 3;
+	f.jobs = 4;
 	f.older = -1;
 	parse_args(argc, argv, &f);
 	fe_conf_load(&conf, f.config);
@@ -678,9 +693,11 @@ int main(int argc, char **argv)
 		rc = cmd_new_op(dir, f.mode ? f.mode :
 				conf.mode == CONF_EXECUTE ? "execute" : "dry_run");
 	} else if (!strcmp(f.cmd, "put")) {
+		struct vault_put_opts po = { NULL, f.level, (unsigned)f.jobs };
+
 		if (conf_check(&conf, 1, &e) < 0)
 			fe_die(&e);
-		rc = cmd_put(dir, &conf, canon_op(f.op, id), f.level);
+		rc = cmd_put(dir, &conf, canon_op(f.op, id), &po);
 	} else if (!strcmp(f.cmd, "ls")) {
 		rc = cmd_list(dir, NULL);
 	} else if (!strcmp(f.cmd, "show")) {

@@ -16,15 +16,17 @@ is "$(wc -l < list | tr -d ' ')" 40 "40 objects"
 # A random pause of 0 to MAX seconds (awk's rand, seeded by the round).
 pause() { awk -v s="$1" -v m="$2" 'BEGIN { srand(s); printf "%.3f\n", rand() * m }'; }
 
-# Each round backs everything up into a new operation, is killed at a
-# random moment, is checked, and is run again to the end.
+# Each round backs everything up into a new operation (odd rounds one
+# object at a time, even ones four at once), is killed at a random
+# moment, is checked, and is run again to the end.
 killed=0 bad_index=0 lost=0 unfinished=0
 round=1
 while [ $round -le 50 ]; do
 	op=$(s3gc-vault new-op)
-	s3gc-vault put --op "$op" < list > put.out 2> /dev/null &
+	if [ $((round % 2)) -eq 1 ]; then jobs=1 max=0.45; else jobs=4 max=0.15; fi
+	s3gc-vault put --op "$op" --jobs $jobs < list > put.out 2> /dev/null &
 	pid=$!
-	sleep "$(pause $round 0.45)"
+	sleep "$(pause $round $max)"
 	kill -9 $pid 2> /dev/null && killed=$((killed + 1))
 	wait $pid 2> /dev/null
 	s3gc-vault verify "$op" > /dev/null 2> err

@@ -146,6 +146,61 @@ is $? 64 "a bad operation id: exit 64"
 s3gc-vault show 01ARYZ6S41TSV4RRFFQ69G5FAV 2> err
 is $? 66 "show of an operation that is not there: exit 66"
 
+# --jobs: objects fetched at once, settled and written out in order.
+i=0
+while [ $i -lt 48 ]; do head -c $((i * 997)) /dev/urandom | "$P" "$U" bkt put "j/$i" > /dev/null; i=$((i + 1)); done
+s3gc-list --prefix j/ > jlist
+is "$(wc -l < jlist | tr -d ' ')" 48 "48 objects for --jobs"
+curl -fsS -X POST "$S3MEM_URL/_s3mem/latency?ms=40" > /dev/null
+curl -fsS -X POST "$S3MEM_URL/_s3mem/reset-stats" > /dev/null
+jop=$(s3gc-vault new-op)
+s3gc-vault put --op "$jop" --jobs 8 < jlist > jout 2> err
+ok $? "--jobs 8: exit 0: $(cat err)"
+same_file jout jlist "every record written out, in the order given"
+peak=$(s3mem_stat peak_delayed)
+ok "$([ "$peak" -ge 4 ] && [ "$peak" -le 8 ]; echo $?)" "the server had 4 to 8 requests waiting at once: $peak"
+s3gc-vault show "$jop" > jshow
+sort jlist | cut -f1-4 > jsorted
+same_file jshow jsorted "every one is in the index"
+s3gc-vault verify "$jop" > /dev/null
+ok $? "and its copy reads back whole"
+is "$(s3gc-vault log --op "$jop" | grep -c '"outcome":"vaulted"')" 48 "the trail has 48 vaulted"
+curl -fsS -X POST "$S3MEM_URL/_s3mem/reset-stats" > /dev/null
+s3gc-vault put --op "$(s3gc-vault new-op)" -j 1 < jlist > jout1
+ok $? "--jobs 1"
+same_file jout1 jlist "writes the same records"
+is "$(s3mem_stat peak_delayed)" 1 "one request at a time"
+# One object failing among many: the others are vaulted and in order.
+printf 'op=get key=j/17 count=0 status=500\nop=get nth=5 status=503\n' | s3mem_faults
+jop2=$(s3gc-vault new-op)
+s3gc-vault put --op "$jop2" --jobs 6 < jlist > jout2 2> err
+is $? 75 "--jobs 6, one object failing: exit 75"
+grep -vx "$(grep '^j/17	' jlist)" jlist > jwant
+same_file jout2 jwant "the 47 others written out, in order"
+grep -q "j/17" err
+ok $? "the message names it"
+is "$(s3gc-vault log --op "$jop2" | grep -c '"outcome":"vaulted"')" 47 "the trail has 47 vaulted"
+printf '' | s3mem_faults
+# A rerun with jobs: nothing fetched again, the damaged copy mended.
+b3=$(s3gc-vault log --op "$jop" --key j/3 | sed 's/.*"blob":"\([0-9a-f]*\)".*/\1/')
+for f in "$T/vault/blobs/$(printf '%.2s' "$b3")/$b3"*; do printf 'XX' | dd of="$f" bs=1 seek=100 conv=notrunc 2>/dev/null; done
+curl -fsS -X POST "$S3MEM_URL/_s3mem/reset-stats" > /dev/null
+s3gc-vault put --op "$jop" --jobs 8 < jlist > jout3 2> err
+ok $? "a rerun with --jobs 8: $(cat err)"
+same_file jout3 jlist "writes the same records"
+is "$(s3mem_stat get)" 1 "fetching only the object whose copy was damaged"
+s3gc-vault verify "$jop" > /dev/null
+ok $? "which verify finds whole again"
+curl -fsS -X POST "$S3MEM_URL/_s3mem/latency?ms=0" > /dev/null
+s3gc-vault put --op "$jop" --jobs 0 < /dev/null 2> err
+is $? 64 "--jobs 0: exit 64"
+s3gc-vault put --op "$jop" --jobs 65 < /dev/null 2> err
+is $? 64 "--jobs 65: exit 64"
+s3gc-vault ls --jobs 2 > /dev/null 2> err
+is $? 64 "--jobs with ls: exit 64"
+grep -q "option of put" err
+ok $? "saying so: $(cat err)"
+
 # The audit trail: any edit breaks the chain.
 s3gc-vault log --verify > /dev/null
 ok $? "the trail is whole after all that"

@@ -220,10 +220,12 @@ static void accept_all(struct loop *L)
 	}
 }
 
-/* Fills the pollfd array and returns the poll timeout for the nearest timer. */
-static int prepare_poll(struct loop *L, int64_t now)
+/* Fills the pollfd array and returns the poll timeout for the nearest
+ * timer; counts the responses held back at once (peak_delayed). */
+static int prepare_poll(struct loop *L, struct server *s, int64_t now)
 {
 	int timeout = -1;
+	uint64_t delayed = 0;
 	L->pfd[0].fd = now >= L->accept_paused_until ? L->lfd : -1;
 	L->pfd[0].events = POLLIN;
 	L->pfd[0].revents = 0;
@@ -239,10 +241,13 @@ static int prepare_poll(struct loop *L, int64_t now)
 		int64_t dl = conn_deadline(L->c[i]);
 		if (dl >= 0) {
 			int t = dl > now ? (int)(dl - now) : 0;
+			delayed++;
 			if (timeout < 0 || t < timeout)
 				timeout = t;
 		}
 	}
+	if (delayed > s->st.peak_delayed)
+		s->st.peak_delayed = delayed;
 	return timeout;
 }
 
@@ -271,7 +276,7 @@ static void run(struct loop *L, struct server *s)
 	if (!L->c || !L->pfd)
 		abort();
 	while (!stop_requested) {
-		int timeout = prepare_poll(L, mono_ms());
+		int timeout = prepare_poll(L, s, mono_ms());
 		if (poll(L->pfd, L->n + 1, timeout) < 0) {
 			if (errno == EINTR)
 				continue;

@@ -12,6 +12,7 @@
 struct stats {
 	uint64_t requests, list, get, head, put, del, delobj, faults_fired;
 	uint64_t busy_us;	/* time spent handling requests, for benchmarks */
+	uint64_t peak_delayed;	/* most responses waiting out a delay at once */
 };
 
 struct server {

@@ -1,8 +1,10 @@
-# tests/unit/vault.mk: operation ids, the audit trail, the blobs and the index
+# tests/unit/vault.mk: worker pools, operation ids, the audit trail, the blobs and the index
 check_PROGRAMS += tests/unit/t-ulid tests/unit/t-audit tests/unit/t-blob tests/unit/t-vault \
-	tests/unit/t-s3del
+	tests/unit/t-s3del tests/unit/t-pool
 TESTS += tests/unit/t-ulid tests/unit/t-audit tests/unit/t-blob tests/unit/t-vault \
-	tests/unit/t-s3del
+	tests/unit/t-s3del tests/unit/t-pool
+tests_unit_t_pool_SOURCES = tests/unit/t-pool.c tests/unit/tap.h
+tests_unit_t_pool_LDADD = $(S3GC_LIBS)
 tests_unit_t_ulid_SOURCES = tests/unit/t-ulid.c tests/unit/tap.h
 tests_unit_t_ulid_LDADD = $(S3GC_LIBS)
 tests_unit_t_audit_SOURCES = tests/unit/t-audit.c tests/unit/json.c \

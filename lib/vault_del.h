@@ -5,6 +5,10 @@
  * carries each key's ETag as a condition (or, where the server ignores
  * conditions, a HEAD comes first). Each key deleted gets its deletion time
  * in the index and a line in the audit trail before it is reported.
+ *
+ * Batches are checked (the copies read back) and sent on `jobs` worker
+ * threads; the index, the audit trail and the caller hear of them in this
+ * thread, in the order the keys were given.
  */
 #ifndef S3GC_VAULT_DEL_H
 #define S3GC_VAULT_DEL_H
@@ -34,6 +38,7 @@ struct vault_del_opts {
 			   that ignore them) */
 	int dry_run;    /* check every key, delete none: fn hears of each key
 			   that would be deleted */
+	unsigned jobs;  /* batches checked and sent at once, 1..POOL_MAX_WORKERS */
 };
 
 /*
@@ -47,15 +52,16 @@ int vault_del_begin(struct vault_del **vd, struct vault *v,
 
 /*
  * Queue key (from a record; its other fields are not trusted: the
- * vaulted version is what is deleted); a full batch is sent. A key
- * without a verified copy in the operation is refused: counted, and said
- * in the audit trail. -1 only when deleting cannot go on (the vault or
- * the trail failing, S3 failing after its retries).
+ * vaulted version is what is deleted); a full batch is sent, and fn may
+ * hear of earlier ones. A key without a verified copy in the operation is
+ * refused: counted, and said in the audit trail. -1 only when deleting
+ * cannot go on (the vault or the trail failing, S3 failing after its
+ * retries); the batches sent before are still recorded.
  */
 int vault_del_add(struct vault_del *vd, const char *key, size_t keylen,
 		  struct s3gc_err *e);
 
-/* Send what is queued. */
+/* Send what is queued, and wait for every batch. */
 int vault_del_flush(struct vault_del *vd, struct s3gc_err *e);
 
 

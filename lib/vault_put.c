@@ -334,13 +334,15 @@ static int settle(struct vault_put *vp, struct job *j, struct s3gc_err *e)
 	static const char *const outcome[] = { "vaulted", "held", "changed", "gone", "failed" };
 	const char *blob = NULL;
 
-	if (j->res == VP_VAULTED && index_item(vp, j, &j->err) < 0)
-		j->res = VP_FAILED;
-	if (j->fetched && j->res != VP_FAILED) {
+	if (j->fetched) {
 		take_head(j);
 		blob = j->bi.hex;
 	} else if (j->res == VP_HELD) {
 		blob = j->blob;
+	}
+	if (j->res == VP_VAULTED && index_item(vp, j, &j->err) < 0) {
+		j->res = VP_FAILED;
+		blob = NULL;
 	}
 	if (audit_line(vp, &j->o, blob, j->res == VP_HELD && j->repair[0] ? "repaired" :
 		       outcome[j->res], j->res == VP_FAILED ? j->err.msg : NULL, e) < 0) {

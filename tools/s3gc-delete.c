@@ -15,6 +15,7 @@
 #include "fe.h"
 #include "http.h"
 #include "log.h"
+#include "pool.h"
 #include "rec.h"
 #include "s3.h"
 #include "ulid.h"
@@ -26,7 +27,8 @@ static void usage(int status)
 	if (status)
 		fe_try_help(status);
 	printf("Usage: %s [-c FILE] [--vault DIR] [--bucket B] [--endpoint URL]\n"
-	       "       [--region R] --op OP [--execute] [--batch N] [--head-first] [-v] [-q]\n"
+	       "       [--region R] --op OP [--execute] [--batch N] [--jobs N] [--head-first]\n"
+	       "       [-v] [-q]\n"
 	       "Delete the objects of the records on standard input that the vault holds,\n"
 	       "verified, for operation OP, each only while its ETag is the one vaulted;\n"
 	       "write the record of each object deleted. Without --execute (or mode =\n"
@@ -40,6 +42,7 @@ static void usage(int status)
 	       "      --op OP            the operation whose copies allow the deletions\n"
 	       "      --execute          delete (the default is a dry run)\n"
 	       "      --batch N          keys per DeleteObjects request (1 to 1000; 1000)\n"
+	       "  -j, --jobs N           batches checked and sent at once (1 to 64; 4)\n"
 	       "      --head-first       HEAD each key first, for servers that ignore\n"
 	       "                         conditional deletes\n"
 	       "  -v, --verbose          say more on stderr (repeatable)\n"
@@ -66,6 +69,7 @@ static const struct option longopts[] = {
 	{ "op", required_argument, NULL, OPT_OP },
 	{ "execute", no_argument, NULL, OPT_EXECUTE },
 	{ "batch", required_argument, NULL, OPT_BATCH },
+	{ "jobs", required_argument, NULL, 'j' },
 	{ "head-first", no_argument, NULL, OPT_HEAD_FIRST },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -84,7 +88,7 @@ static void parse_args(int argc, char **argv, struct flags *f)
 {
 	int c;
 
-	while ((c = getopt_long(argc, argv, "c:vq", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:j:vq", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': f->config = optarg; break;
 		case OPT_VAULT: f->vault = optarg; break;
@@ -94,6 +98,7 @@ static void parse_args(int argc, char **argv, struct flags *f)
 		case OPT_OP: f->op = optarg; break;
 		case OPT_EXECUTE: f->execute = 1; break;
 		case OPT_BATCH: f->del.batch = (size_t)fe_int_arg("--batch", optarg, 1, 1000); break;
+		case 'j': f->del.jobs = (unsigned)fe_int_arg("--jobs", optarg, 1, POOL_MAX_WORKERS); break;
 		case OPT_HEAD_FIRST: f->del.head_first = 1; break;
 		case 'v': fe_verbose(); break;
 		case 'q': fe_quiet(); break;
@@ -141,6 +146,7 @@ int main(int argc, char **argv)
 
 	fe_init(argv[0]);
 	f.del.batch = 1000;
+	f.del.jobs = 4;
 	parse_args(argc, argv, &f);
 	if (ulid_parse(f.op, strlen(f.op), op, &e) < 0)
 		fe_usage_error("--op: %s", e.msg);

@@ -47,14 +47,16 @@ is "$unfinished" 0 "put: after every kill, a rerun completes with every record"
 s3gc-vault log --verify > /dev/null 2> err
 ok $? "the audit trail's chain is whole (torn lines cut off): $(cat err)"
 
-# Each round deletes with the last operation's copies, is killed, is
-# checked, and everything is put back for the next.
+# Each round deletes with the last operation's copies (odd rounds a batch
+# at a time, even ones four at once), is killed, is checked, and
+# everything is put back for the next.
 killed=0 bad=0 unrestored=0
 round=1
 while [ $round -le 50 ]; do
-	s3gc-delete --op "$op" --execute --batch 3 < final > del.out 2> /dev/null &
+	if [ $((round % 2)) -eq 1 ]; then jobs=1 max=0.3; else jobs=4 max=0.08; fi
+	s3gc-delete --op "$op" --execute --batch 3 --jobs $jobs < final > del.out 2> /dev/null &
 	pid=$!
-	sleep "$(pause $((round + 100)) 0.3)"
+	sleep "$(pause $((round + 100)) $max)"
 	kill -9 $pid 2> /dev/null && killed=$((killed + 1))
 	wait $pid 2> /dev/null
 	# Every object gone from the bucket has a verified copy in the operation.

@@ -127,6 +127,53 @@ is $? 64 "no --op: exit 64"
 s3gc-delete --op 01ARYZ6S41TSV4RRFFQ69G5FAV --execute < /dev/null 2> err
 is $? 82 "an operation the vault does not have: exit 82"
 
+# --jobs: batches checked and sent at once, recorded in order.
+i=0
+while [ $i -lt 60 ]; do printf 'x%d' $i | "$P" "$S3MEM_URL" bkt put "m/$(printf %02d $i)" > /dev/null; i=$((i + 1)); done
+s3gc-list --prefix m/ > mlist
+jop=$(s3gc-vault new-op)
+s3gc-vault put --op "$jop" < mlist | cut -f1-4 > mv
+is "$(wc -l < mv | tr -d ' ')" 60 "60 objects vaulted for --jobs"
+curl -fsS -X POST "$S3MEM_URL/_s3mem/latency?ms=40" > /dev/null
+curl -fsS -X POST "$S3MEM_URL/_s3mem/reset-stats" > /dev/null
+s3gc-delete --op "$jop" --execute --batch 5 --jobs 6 < mv > mout 2> err
+ok $? "--jobs 6, batches of 5: $(cat err)"
+same_file mout mv "every record written out, in the order given"
+peak=$(s3mem_stat peak_delayed)
+ok "$([ "$peak" -ge 3 ] && [ "$peak" -le 6 ]; echo $?)" "the server had 3 to 6 requests waiting at once: $peak"
+is "$(s3mem_stat deleteobjects)" 12 "twelve requests"
+is "$(s3gc-list --prefix m/ | wc -l | tr -d ' ')" 0 "none of them is left"
+is "$(s3gc-vault log --op "$jop" | grep -c '"stage":"delete".*"outcome":"deleted"')" 60 \
+	"the trail has 60 deletions"
+is "$(s3gc-vault ls | grep "^$jop" | cut -f6)" 60 "ls counts them"
+s3gc-restore --op "$jop" > /dev/null
+ok $? "restored for the next test"
+# A batch that fails for good: the batches that ran are recorded, the
+# others not sent.
+printf 'op=deleteobjects key=m/33 count=0 status=403\n' | s3mem_faults
+jop2=$(s3gc-vault new-op)
+s3gc-vault put --op "$jop2" < mlist | cut -f1-4 > mv2
+s3gc-delete --op "$jop2" --execute --batch 5 --jobs 4 < mv2 > mout2 2> err
+is $? 80 "--jobs 4, one batch refused with 403: exit 80"
+grep -q "403" err
+ok $? "the message says why: $(head -1 err)"
+s3gc-list --prefix m/ | cut -f1 > mleft
+is "$(grep -c '^m/3[0-4]$' mleft)" 5 "the refused batch is all there"
+cut -f1 mlist | grep -vxF -f mleft > mgone
+cut -f1 mout2 > mreported
+same_file mreported mgone "every object gone is written out, and only those"
+is "$(s3gc-vault log --op "$jop2" | grep -c '"stage":"delete".*"outcome":"deleted"')" \
+	"$(wc -l < mgone | tr -d ' ')" "and has a deletion in the trail"
+ok "$([ "$(wc -l < mgone)" -lt 60 ]; echo $?)" "$(wc -l < mgone | tr -d ' ') of 60 were deleted before it stopped"
+printf '' | s3mem_faults
+s3gc-delete --op "$jop2" --execute --batch 5 --jobs 4 < mv2 > mout3 2> err
+ok $? "a rerun completes: $(cat err)"
+same_file mout3 mv2 "reporting every one"
+is "$(s3gc-list --prefix m/ | wc -l | tr -d ' ')" 0 "none of them is left"
+curl -fsS -X POST "$S3MEM_URL/_s3mem/latency?ms=0" > /dev/null
+s3gc-delete --op "$jop2" --jobs 0 < /dev/null 2> err
+is $? 64 "--jobs 0: exit 64"
+
 # The independent server, every signature checked.
 start_s3rver
 R=$S3RVER_URL

@@ -17,6 +17,8 @@ ok $? "$how: put"
 cat err | sed 's/^/# /' | head -20
 check s3gc-vault put --op "$op" < list > out 2> err
 ok $? "$how: put again (held)"
+check s3gc-vault put --op "$op" --jobs 1 < list > out 2> err
+ok $? "$how: put again, one job (no threads)"
 printf 'op=get key=v/a count=0 status=403\n' | s3mem_faults
 check s3gc-vault put --op "$(s3gc-vault new-op)" < list > out 2> err
 is $? 80 "$how: put with an object refused: exit 80 and nothing else"
@@ -40,6 +42,10 @@ is $? 64 "$how: log with a bad --since"
 leak_checker s3gc-delete
 check s3gc-delete --op "$op" < out.put > out 2> err
 ok $? "$how: delete, dry run"
+printf 'op=deleteobjects count=0 status=403\n' | s3mem_faults
+check s3gc-delete --op "$op" --execute --batch 1 --jobs 2 < out.put > out 2> err
+is $? 80 "$how: delete, every batch refused: exit 80 and nothing else"
+printf '' | s3mem_faults
 check s3gc-delete --op "$op" --execute < out.put > out 2> err
 ok $? "$how: delete"
 check s3gc-delete --op "$op" --execute < out.put > out 2> err

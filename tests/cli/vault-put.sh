@@ -99,6 +99,10 @@ printf 'a/small\n' | s3gc-vault put --op "$op2" > out4
 ok $? "a key-only record"
 is "$(cut -f2,4 out4 | tr '\t' ' ')" "9 $(printf 'new bytes' | md5sum | cut -d' ' -f1)" \
 	"is vaulted with the object's size and ETag now"
+is "$(s3gc-vault show "$op2" | grep '^a/small' | cut -f2,4 | tr '\t' ' ')" \
+	"9 $(printf 'new bytes' | md5sum | cut -d' ' -f1)" "and indexed with them"
+same_file out4 "$(s3gc-vault show "$op2" | grep '^a/small' > show4; echo show4)" \
+	"the record written out is the one indexed, time and all"
 
 # Faults: retried, or failed for one object only.
 op3=$(s3gc-vault new-op)

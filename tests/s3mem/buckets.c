@@ -44,6 +44,7 @@ void h_delete_bucket(struct ctx *c)
 			   "The bucket you tried to delete is not empty", c->bucket, NULL, 0);
 	} else {
 		store_del_bucket(&c->srv->store, c->bucket);
+		uploads_drop_bucket(&c->srv->mpu, c->bucket);	/* as S3 does */
 		c->b = NULL;
 		c->resp->status = 204;
 	}

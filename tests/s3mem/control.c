@@ -10,13 +10,17 @@ static void stats_json(struct server *s, struct resp *resp)
 	struct buf b = BUF_INIT;
 	buf_printf(&b, "{\"requests\":%llu,\"list\":%llu,\"get\":%llu,\"head\":%llu,"
 		   "\"put\":%llu,\"delete\":%llu,\"deleteobjects\":%llu,\"objects\":%zu,"
-		   "\"faults_fired\":%llu,\"busy_us\":%llu,\"peak_delayed\":%llu}\n",
+		   "\"faults_fired\":%llu,\"busy_us\":%llu,\"peak_delayed\":%llu,"
+		   "\"mpu_create\":%llu,\"mpu_part\":%llu,\"mpu_complete\":%llu,"
+		   "\"mpu_abort\":%llu,\"open_uploads\":%zu}\n",
 		   (unsigned long long)st->requests, (unsigned long long)st->list,
 		   (unsigned long long)st->get, (unsigned long long)st->head,
 		   (unsigned long long)st->put, (unsigned long long)st->del,
 		   (unsigned long long)st->delobj, store_objects(&s->store),
 		   (unsigned long long)st->faults_fired, (unsigned long long)st->busy_us,
-		   (unsigned long long)st->peak_delayed);
+		   (unsigned long long)st->peak_delayed, (unsigned long long)st->mpu_create,
+		   (unsigned long long)st->mpu_part, (unsigned long long)st->mpu_complete,
+		   (unsigned long long)st->mpu_abort, s->mpu.n);
 	resp_text(resp, 200, "application/json", b.p);
 	buf_free(&b);
 }

@@ -1,4 +1,4 @@
-/* delete.c - DeleteObjects: a small parser for the request XML and the per-key results. */
+/* delete.c - DeleteObjects: the request XML into keys and ETags, and the per-key results. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* POSIX and GNU declarations (strdup, memmem...) under -std=c11 */
 #endif
@@ -6,36 +6,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "codec.h"
 #include "digest.h"
 #include "handlers.h"
+#include "xmlbody.h"
 
 #define MAX_OBJECTS 1000
-#define MAX_DEPTH 8
 #define S3NS "http://s3.amazonaws.com/doc/2006-03-01/"
-
-/* The body is tiny XML written by SDKs: elements and text only.  A full
- * parser would be overkill, but nesting is checked so garbage is refused. */
-struct xparse {
-	const char *p, *end;
-	const char *stack[MAX_DEPTH];	/* local names of open elements */
-	size_t slen[MAX_DEPTH];
-	int depth;
-	const char *text;		/* text since the last tag */
-	size_t tlen;
-};
-
-static int in_path(const struct xparse *x, const char *a, const char *b, const char *c)
-{
-	const char *want[3] = { a, b, c };
-	int n = c ? 3 : b ? 2 : 1;
-	if (x->depth != n)
-		return 0;
-	for (int i = 0; i < n; i++)
-		if (strlen(want[i]) != x->slen[i] || memcmp(want[i], x->stack[i], x->slen[i]))
-			return 0;
-	return 1;
-}
 
 static int add_object(struct delete_body *d)
 {
@@ -57,102 +33,50 @@ static int add_object(struct delete_body *d)
 }
 
 /* Stores the text of a just-closed Key, ETag or Quiet element. */
-static int take_text(struct xparse *x, struct delete_body *d)
+static int take_text(const struct xml_walk *x, struct delete_body *d)
 {
-	struct buf v = BUF_INIT;
-	buf_reserve(&v, 1);
-	int rc = -1;
-	if (xml_unescape(x->text, x->tlen, &v) < 0)
-		goto out;
-	if (in_path(x, "Delete", "Quiet", NULL)) {
-		d->quiet = !strcmp(v.p, "true");
-		rc = 0;
-	} else if (in_path(x, "Delete", "Object", "Key") && d->n && v.len) {
+	size_t len;
+	char *v = xml_text(x, &len);
+	if (!v)
+		return -1;
+	if (xml_at(x, "Delete", "Quiet", NULL)) {
+		d->quiet = !strcmp(v, "true");
+	} else if (xml_at(x, "Delete", "Object", "Key") && d->n && len) {
 		free((char *)d->keys[d->n - 1].p);
-		d->keys[d->n - 1].p = v.p;
-		d->keys[d->n - 1].n = v.len;
+		d->keys[d->n - 1].p = v;
+		d->keys[d->n - 1].n = len;
 		return 0;
-	} else if (in_path(x, "Delete", "Object", "ETag") && d->n) {
+	} else if (xml_at(x, "Delete", "Object", "ETag") && d->n) {
 		free(d->etags[d->n - 1]);
-		d->etags[d->n - 1] = v.p;
+		d->etags[d->n - 1] = v;
 		return 0;
-	} else {
-		rc = 0;	/* VersionId and newer fields: ignored */
-	}
-out:
-	buf_free(&v);
-	return rc;
-}
-
-static int open_tag(struct xparse *x, struct delete_body *d, const char *name, size_t n)
-{
-	if (x->depth == MAX_DEPTH)
-		return -1;
-	x->stack[x->depth] = name;
-	x->slen[x->depth++] = n;
-	if (in_path(x, "Delete", NULL, NULL) || x->depth > 1)
-		return in_path(x, "Delete", "Object", NULL) ? add_object(d) : 0;
-	return -1;	/* the root must be Delete */
-}
-
-static int close_tag(struct xparse *x, struct delete_body *d, const char *name, size_t n)
-{
-	if (!x->depth || x->slen[x->depth - 1] != n || memcmp(x->stack[x->depth - 1], name, n))
-		return -1;
-	if (take_text(x, d) < 0)
-		return -1;
-	if (in_path(x, "Delete", "Object", NULL) && !d->keys[d->n - 1].p)
-		return -1;	/* an Object without a Key */
-	x->depth--;
+	}	/* else VersionId and newer fields: ignored */
+	free(v);
 	return 0;
 }
 
-/* Handles one markup construct starting at x->p ('<'); advances x->p. */
-static int markup(struct xparse *x, struct delete_body *d)
+static int open_elem(const struct xml_walk *x, void *arg)
 {
-	const char *p = x->p + 1, *end = x->end;
-	const char *close = memchr(p, '>', (size_t)(end - p));
-	if (!close)
+	if (x->depth == 1 && !xml_at(x, "Delete", NULL, NULL))
+		return -1;	/* the root must be Delete */
+	return xml_at(x, "Delete", "Object", NULL) ? add_object(arg) : 0;
+}
+
+static int close_elem(const struct xml_walk *x, void *arg)
+{
+	struct delete_body *d = arg;
+	if (take_text(x, d) < 0)
 		return -1;
-	x->p = close + 1;
-	if (*p == '?' || *p == '!')
-		return (*p == '!' && (close - p < 3 || strncmp(p, "!--", 3))) ? -1 : 0;
-	int is_end = *p == '/';
-	p += is_end;
-	int empty = close[-1] == '/';
-	const char *ne = p;
-	while (ne < close && *ne != ' ' && *ne != '\t' && *ne != '\n' && *ne != '\r' && *ne != '/')
-		ne++;
-	const char *colon = memchr(p, ':', (size_t)(ne - p));
-	if (colon)
-		p = colon + 1;	/* namespace prefix */
-	if (ne == p)
-		return -1;
-	size_t n = (size_t)(ne - p);
-	if (is_end)
-		return close_tag(x, d, p, n);
-	if (open_tag(x, d, p, n) < 0)
-		return -1;
-	x->text = "";
-	x->tlen = 0;
-	return empty ? close_tag(x, d, p, n) : 0;
+	if (xml_at(x, "Delete", "Object", NULL) && !d->keys[d->n - 1].p)
+		return -1;	/* an Object without a Key */
+	return 0;
 }
 
 void delete_body_parse(const char *xml, size_t n, struct delete_body *d)
 {
-	struct xparse x = { .p = xml ? xml : "", .end = (xml ? xml : "") + n };
+	struct xml_handler h = { open_elem, close_elem, d };
 	memset(d, 0, sizeof *d);
-	while (x.p < x.end) {
-		const char *lt = memchr(x.p, '<', (size_t)(x.end - x.p));
-		if (!lt)
-			lt = x.end;
-		x.text = x.p;
-		x.tlen = (size_t)(lt - x.p);
-		x.p = lt;
-		if (lt < x.end && markup(&x, d) < 0)
-			break;
-	}
-	d->bad = x.p < x.end || x.depth != 0 || d->n == 0 || d->n > MAX_OBJECTS;
+	d->bad = xml_walk(xml, n, &h) < 0 || d->n == 0 || d->n > MAX_OBJECTS;
 }
 
 void delete_body_free(struct delete_body *d)

@@ -12,7 +12,8 @@
 static const struct { const char *name; unsigned bit; } op_names[] = {
 	{ "list", OP_LIST }, { "get", OP_GET }, { "head", OP_HEAD }, { "put", OP_PUT },
 	{ "delete", OP_DELETE }, { "deleteobjects", OP_DELOBJ }, { "bucket", OP_BUCKET },
-	{ "any", OP_ANY },
+	{ "uploads", OP_UPLOADS }, { "part", OP_PART }, { "complete", OP_COMPLETE },
+	{ "abort", OP_ABORT }, { "any", OP_ANY },
 };
 
 const char *fault_default_code(int status)

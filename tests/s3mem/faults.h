@@ -9,7 +9,8 @@
 /* Request classes, as bits so a rule can name one or all. */
 enum {
 	OP_LIST = 1, OP_GET = 2, OP_HEAD = 4, OP_PUT = 8, OP_DELETE = 16,
-	OP_DELOBJ = 32, OP_BUCKET = 64, OP_ANY = 127
+	OP_DELOBJ = 32, OP_BUCKET = 64, OP_UPLOADS = 128, OP_PART = 256,
+	OP_COMPLETE = 512, OP_ABORT = 1024, OP_ANY = 2047
 };
 
 enum fault_action {

@@ -22,6 +22,24 @@ void h_get_object(struct ctx *c);	/* GET and HEAD */
 void h_put_object(struct ctx *c);
 void h_delete_object(struct ctx *c);
 
+/* PutObject's steps, which the multipart requests share (objects.c).
+ * put_body: the request body, aws-chunked decoded (into dec, which the
+ * caller frees), checked against Content-MD5, x-amz-checksum-* and
+ * x-amz-content-sha256; 0, or -1 with the error answered.
+ * put_conditions: If-None-Match: * and If-Match against the object e (NULL
+ * if absent); 1 to go on, 0 with the error answered.
+ * put_headers: the request's Content-Type and the other headers S3 keeps
+ * with an object into o->ctype and o->hdrs. */
+int put_body(struct ctx *c, struct buf *dec, const char **body, size_t *n);
+int put_conditions(struct ctx *c, const struct entry *e);
+void put_headers(struct obj *o, const struct req *rq);
+
+/* Multipart uploads (multipart.c). */
+void h_mpu_create(struct ctx *c);
+void h_mpu_part(struct ctx *c);
+void h_mpu_complete(struct ctx *c);
+void h_mpu_abort(struct ctx *c);
+
 /* A parsed DeleteObjects body.  All memory is owned by it: delete_body_free. */
 struct delete_body {
 	struct keyref *keys;	/* decoded keys, each separately allocated */

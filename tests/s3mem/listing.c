@@ -164,7 +164,7 @@ static void add_contents(struct buf *b, const struct item *it, int url)
 	ADDLIT(b, "</Key><LastModified>");
 	buf_add(b, last_s, 24);
 	ADDLIT(b, "</LastModified><ETag>&quot;");
-	buf_add(b, it->obj->etag, 32);
+	buf_adds(b, it->obj->etag);
 	ADDLIT(b, "&quot;</ETag><Size>");
 	buf_addu(b, it->obj->size);
 	ADDLIT(b, "</Size><StorageClass>STANDARD</StorageClass></Contents>");

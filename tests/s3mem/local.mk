@@ -19,6 +19,7 @@ tests_s3mem_s3mem_SOURCES = \
 	tests/s3mem/http.c \
 	tests/s3mem/http.h \
 	tests/s3mem/listing.c \
+	tests/s3mem/multipart.c \
 	tests/s3mem/objects.c \
 	tests/s3mem/populate.c \
 	tests/s3mem/populate.h \
@@ -28,7 +29,11 @@ tests_s3mem_s3mem_SOURCES = \
 	tests/s3mem/server.c \
 	tests/s3mem/server.h \
 	tests/s3mem/store.c \
-	tests/s3mem/store.h
+	tests/s3mem/store.h \
+	tests/s3mem/uploads.c \
+	tests/s3mem/uploads.h \
+	tests/s3mem/xmlbody.c \
+	tests/s3mem/xmlbody.h
 tests_s3mem_s3mem_LDADD = $(CRYPTO_LIBS)
 tests_s3mem_s3mem_CFLAGS = $(AM_CFLAGS) $(CRYPTO_CFLAGS)
 EXTRA_DIST += tests/s3mem/README tests/s3mem/smoke.sh

@@ -1,4 +1,5 @@
-/* objects.c - single-object operations: GET/HEAD (ranges, conditions), PUT (digests, conditions), DELETE. */
+/* objects.c - single-object operations: GET/HEAD (ranges, conditions), PUT (digests, conditions), DELETE.
+ * The PUT steps are shared with the multipart upload requests (multipart.c). */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE	/* POSIX and GNU declarations (strdup, memmem...) under -std=c11 */
 #endif
@@ -233,8 +234,8 @@ static int check_digests(struct ctx *c, const char *body, size_t n)
 	return 0;
 }
 
-/* If-None-Match: * and If-Match for PUT.  Returns 1 to go on. */
-static int write_conditions(struct ctx *c, const struct entry *e)
+/* If-None-Match: * and If-Match for PUT and CompleteMultipartUpload.  Returns 1 to go on. */
+int put_conditions(struct ctx *c, const struct entry *e)
 {
 	const char *im = cond_hdr(c, "If-Match");
 	const char *inm = cond_hdr(c, "If-None-Match");
@@ -251,6 +252,33 @@ static int write_conditions(struct ctx *c, const struct entry *e)
 	return 1;
 }
 
+/* What PUT (and CreateMultipartUpload) keeps of the request headers. */
+void put_headers(struct obj *o, const struct req *rq)
+{
+	const char *ct = req_hdr(rq, "Content-Type");
+	o->ctype = ct ? strdup(ct) : NULL;
+	o->hdrs = stored_headers(rq);
+}
+
+/* The body of a PUT or an UploadPart, decoded and checked (see handlers.h). */
+int put_body(struct ctx *c, struct buf *dec, const char **body, size_t *n)
+{
+	*body = c->req->body ? c->req->body : "";
+	*n = c->req->blen;
+	if (is_aws_chunked(c->req)) {
+		size_t pos = 0;
+		buf_reserve(dec, *n);
+		if (chunked_step(*body, *n, &pos, dec) != 1) {
+			resp_error(c->resp, 400, "IncompleteBody",
+				   "The request body terminated unexpectedly", NULL, NULL, 0);
+			return -1;
+		}
+		*body = dec->p;
+		*n = dec->len;
+	}
+	return check_digests(c, *body, *n);
+}
+
 static void store_object(struct ctx *c, const char *body, size_t n)
 {
 	int created;
@@ -263,9 +291,7 @@ static void store_object(struct ctx *c, const char *body, size_t n)
 	o->data = blob_new(body, n);
 	md5_once(body, n, d);
 	hex_lower(d, 16, o->etag);
-	const char *ct = req_hdr(c->req, "Content-Type");
-	o->ctype = ct ? strdup(ct) : NULL;
-	o->hdrs = stored_headers(c->req);
+	put_headers(o, c->req);
 	resp_hdr(c->resp, "ETag", "\"%s\"", o->etag);
 }
 
@@ -275,26 +301,12 @@ void h_put_object(struct ctx *c)
 		err_no_bucket(c);
 		return;
 	}
-	const char *body = c->req->body ? c->req->body : "";
-	size_t n = c->req->blen;
+	const char *body;
+	size_t n;
 	struct buf dec = BUF_INIT;
-	if (is_aws_chunked(c->req)) {
-		size_t pos = 0;
-		buf_reserve(&dec, n);
-		if (chunked_step(body, n, &pos, &dec) != 1) {
-			resp_error(c->resp, 400, "IncompleteBody",
-				   "The request body terminated unexpectedly", NULL, NULL, 0);
-			goto out;
-		}
-		body = dec.p;
-		n = dec.len;
-	}
-	if (check_digests(c, body, n) < 0)
-		goto out;
-	if (!write_conditions(c, bucket_get(c->b, c->key, c->klen)))
-		goto out;
-	store_object(c, body, n);
-out:
+	if (put_body(c, &dec, &body, &n) == 0 &&
+	    put_conditions(c, bucket_get(c->b, c->key, c->klen)))
+		store_object(c, body, n);
 	buf_free(&dec);
 }
 

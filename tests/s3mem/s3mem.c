@@ -335,6 +335,7 @@ out:
 	if (L.lfd >= 0)
 		close(L.lfd);
 	store_free(&s.store);
+	uploads_free(&s.mpu);
 	faults_free(&s.faults);
 	return rc;
 }

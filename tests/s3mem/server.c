@@ -12,7 +12,8 @@
 
 enum route {
 	R_LIST_BUCKETS, R_LOCATION, R_LIST_V1, R_LIST_V2, R_CREATE_BUCKET, R_HEAD_BUCKET,
-	R_DELETE_BUCKET, R_DELOBJ, R_GET, R_HEAD, R_PUT, R_DELETE, R_NOT_IMPL, R_BAD_METHOD
+	R_DELETE_BUCKET, R_DELOBJ, R_GET, R_HEAD, R_PUT, R_DELETE, R_MPU_CREATE, R_MPU_PART,
+	R_MPU_COMPLETE, R_MPU_ABORT, R_NOT_IMPL, R_BAD_METHOD
 };
 
 static int is(const char *a, const char *b)
@@ -20,20 +21,40 @@ static int is(const char *a, const char *b)
 	return !strcmp(a, b);
 }
 
-/* Features a client might reasonably try that s3mem lacks: answering 501
- * beats silently doing the wrong thing (e.g. storing an empty object for a
- * CopyObject). */
-static int not_implemented(const struct req *r)
+/* Multipart requests (?uploads, ?uploadId): 1 with *rt set, else 0.  The
+ * four on an object are served; the rest (ListMultipartUploads, ListParts)
+ * are R_NOT_IMPL. */
+static int multipart_route(const struct ctx *c, enum route *rt)
 {
-	return req_param(r, "uploads", NULL) || req_param(r, "uploadId", NULL) ||
-	       req_hdr(r, "x-amz-copy-source") != NULL;
+	const char *m = c->req->method;
+	int uploads = req_param(c->req, "uploads", NULL) != NULL;
+	int id = req_param(c->req, "uploadId", NULL) != NULL;
+	if (!uploads && !id)
+		return 0;
+	*rt = R_NOT_IMPL;
+	if (!*c->bucket || !c->klen)
+		return 1;
+	if (uploads)
+		*rt = is(m, "POST") ? R_MPU_CREATE : R_NOT_IMPL;
+	else if (is(m, "PUT"))
+		*rt = R_MPU_PART;
+	else if (is(m, "POST"))
+		*rt = R_MPU_COMPLETE;
+	else if (is(m, "DELETE"))
+		*rt = R_MPU_ABORT;
+	return 1;
 }
 
 static enum route route_of(const struct ctx *c)
 {
 	const char *m = c->req->method;
-	if (not_implemented(c->req))
+	enum route rt;
+	/* CopyObject and UploadPartCopy: answering 501 beats silently doing
+	 * the wrong thing (storing the empty request body). */
+	if (req_hdr(c->req, "x-amz-copy-source"))
 		return R_NOT_IMPL;
+	if (multipart_route(c, &rt))
+		return rt;
 	if (!*c->bucket)
 		return is(m, "GET") ? R_LIST_BUCKETS : R_BAD_METHOD;
 	if (!c->klen) {
@@ -73,6 +94,10 @@ static unsigned op_of(enum route rt, struct stats *st)
 	case R_PUT: st->put++; return OP_PUT;
 	case R_DELETE: st->del++; return OP_DELETE;
 	case R_DELOBJ: st->delobj++; return OP_DELOBJ;
+	case R_MPU_CREATE: st->mpu_create++; return OP_UPLOADS;
+	case R_MPU_PART: st->mpu_part++; return OP_PART;
+	case R_MPU_COMPLETE: st->mpu_complete++; return OP_COMPLETE;
+	case R_MPU_ABORT: st->mpu_abort++; return OP_ABORT;
 	default: return OP_BUCKET;
 	}
 }
@@ -126,9 +151,13 @@ static void run_route(struct ctx *c, enum route rt, const struct delete_body *d)
 	case R_GET: case R_HEAD: h_get_object(c); break;
 	case R_PUT: h_put_object(c); break;
 	case R_DELETE: h_delete_object(c); break;
+	case R_MPU_CREATE: h_mpu_create(c); break;
+	case R_MPU_PART: h_mpu_part(c); break;
+	case R_MPU_COMPLETE: h_mpu_complete(c); break;
+	case R_MPU_ABORT: h_mpu_abort(c); break;
 	case R_NOT_IMPL:
 		resp_error(c->resp, 501, "NotImplemented",
-			   "A header or query you provided implies functionality that s3mem does not implement (multipart upload, copy).",
+			   "A header or query you provided implies functionality that s3mem does not implement (copy, ListParts, ListMultipartUploads).",
 			   NULL, NULL, 0);
 		break;
 	case R_BAD_METHOD:

@@ -8,15 +8,18 @@
 #include "http.h"
 #include "resp.h"
 #include "store.h"
+#include "uploads.h"
 
 struct stats {
 	uint64_t requests, list, get, head, put, del, delobj, faults_fired;
 	uint64_t busy_us;	/* time spent handling requests, for benchmarks */
 	uint64_t peak_delayed;	/* most responses waiting out a delay at once */
+	uint64_t mpu_create, mpu_part, mpu_complete, mpu_abort;	/* multipart requests */
 };
 
 struct server {
 	struct store store;
+	struct uploads mpu;	/* multipart uploads in progress */
 	struct fault_set faults;
 	struct stats st;
 	long latency_ms;

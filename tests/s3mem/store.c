@@ -28,7 +28,7 @@ struct blob *blob_new(const void *p, size_t len)
 	struct blob *b = xmalloc(sizeof *b + len);
 	b->refs = 1;
 	b->len = len;
-	if (len)
+	if (len && p)
 		memcpy(b->data, p, len);
 	return b;
 }

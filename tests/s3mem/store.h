@@ -14,14 +14,15 @@ struct blob {
 	unsigned char data[];
 };
 
-struct blob *blob_new(const void *p, size_t len);	/* refs = 1 */
+/* refs = 1; with p NULL the content is left for the caller to fill. */
+struct blob *blob_new(const void *p, size_t len);
 struct blob *blob_ref(struct blob *b);
 void blob_unref(struct blob *b);			/* NULL is fine */
 
 struct obj {
 	uint64_t size;
 	time_t mtime;
-	char etag[33];		/* lowercase hex MD5, no quotes */
+	char etag[40];		/* lowercase hex MD5, no quotes; multipart: "HEX-N" */
 	struct blob *data;	/* NULL: synthetic content derived from seed */
 	uint8_t seed;
 	char *ctype;		/* Content-Type, NULL for the default */

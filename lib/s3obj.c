@@ -9,6 +9,7 @@
 
 #include "hash.h"
 #include "s3obj.h"
+#include "s3obj_int.h"
 #include "timefmt.h"
 
 void s3_objhead_init(struct s3_objhead *h)
@@ -112,27 +113,7 @@ static void on_hdr(void *arg, const char *name, size_t nlen, const char *v,
 
 /* ---- one request, retried ---- */
 
-struct call {
-	const char *method;
-	const char *key;
-	size_t keylen;
-	const struct sigv4_param *params;
-	size_t nparams;
-	const char *payload_hash;
-	const struct sigv4_header *hdrs;
-	size_t nhdrs;
-	const char *body;          /* in memory */
-	size_t bodylen;
-	const struct s3_source *src;
-	const struct s3_sink *sink;
-	http_body_fn on_body;      /* when there is no sink */
-	void *body_arg;
-	struct s3_objhead *head;
-	long answer;               /* a status that is an answer (404 for HEAD), or 0 */
-	const char *what;
-};
-
-static void sleep_ms(long ms)
+void s3obj_sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
@@ -140,9 +121,8 @@ static void sleep_ms(long ms)
 		;
 }
 
-/* 0: 2xx; 1: the status c->answer; -1: failed (e). */
-static int call(const struct s3_client *c, struct http_xfer *x,
-		const struct call *rq, struct s3gc_err *e)
+int s3obj_call(const struct s3_client *c, struct http_xfer *x,
+		const struct s3obj_call_spec *rq, struct s3gc_err *e)
 {
 	struct buf url = BUF_INIT;
 	int ret = -1;
@@ -187,7 +167,7 @@ static int call(const struct s3_client *c, struct http_xfer *x,
 		if ((rq->sink && rq->sink->restart && rq->sink->restart(rq->sink->arg, e) < 0) ||
 		    (rq->src && rq->src->rewind && rq->src->rewind(rq->src->arg, e) < 0))
 			break;
-		sleep_ms(http_backoff_ms(&c->policy, attempt, x->retry_after));
+		s3obj_sleep_ms(http_backoff_ms(&c->policy, attempt, x->retry_after));
 	}
 	buf_release(&url);
 	return ret;
@@ -199,15 +179,7 @@ static void what_of(char *what, size_t cap, const char *verb, const char *key,
 	snprintf(what, cap, "%s '%.*s'", verb, (int)(keylen > 200 ? 200 : keylen), key);
 }
 
-/* A request on key, named in messages as "VERB 'key'", with If-Match
- * if_match when given; the strings live in the caller's rq and bufs. */
-struct key_req {
-	struct call rq;
-	struct sigv4_header im;
-	char what[256], quoted[ETAG_MAX + 3];
-};
-
-static void key_req(struct key_req *k, const char *method, const char *key,
+void s3obj_key_req(struct s3obj_req *k, const char *method, const char *key,
 		    size_t keylen, const char *if_match)
 {
 	memset(k, 0, sizeof(*k));
@@ -228,13 +200,13 @@ int s3_head_object(const struct s3_client *c, struct http_xfer *x,
 		   const char *key, size_t keylen, struct s3_objhead *h,
 		   struct s3gc_err *e)
 {
-	struct key_req k;
+	struct s3obj_req k;
 	int rc;
 
-	key_req(&k, "HEAD", key, keylen, NULL);
+	s3obj_key_req(&k, "HEAD", key, keylen, NULL);
 	k.rq.head = h;
 	k.rq.answer = 404;
-	rc = call(c, x, &k.rq, e);
+	rc = s3obj_call(c, x, &k.rq, e);
 	if (rc < 0)
 		return -1;
 	if (rc == 1)
@@ -249,12 +221,12 @@ int s3_get_object(const struct s3_client *c, struct http_xfer *x,
 		  const struct s3_sink *sink, struct s3_objhead *h,
 		  struct s3gc_err *e)
 {
-	struct key_req k;
+	struct s3obj_req k;
 
-	key_req(&k, "GET", key, keylen, if_match);
+	s3obj_key_req(&k, "GET", key, keylen, if_match);
 	k.rq.sink = sink;
 	k.rq.head = h;
-	if (call(c, x, &k.rq, e) < 0)
+	if (s3obj_call(c, x, &k.rq, e) < 0)
 		return -1;
 	h->found = 1;
 	if (if_match && strcmp(h->etag, if_match) != 0)
@@ -270,7 +242,7 @@ int s3_put_object(const struct s3_client *c, struct http_xfer *x,
 {
 	struct sigv4_header all[S3_MAX_EXTRA];
 	struct s3_objhead h;
-	struct key_req k;
+	struct s3obj_req k;
 	size_t na = 0;
 	int rc;
 
@@ -281,13 +253,13 @@ int s3_put_object(const struct s3_client *c, struct http_xfer *x,
 	if (if_none_match)
 		all[na++] = (struct sigv4_header){ "If-None-Match", "*" };
 	s3_objhead_init(&h);
-	key_req(&k, "PUT", key, keylen, NULL);
+	s3obj_key_req(&k, "PUT", key, keylen, NULL);
 	k.rq.payload_hash = src->sha256 ? src->sha256 : "UNSIGNED-PAYLOAD";
 	k.rq.hdrs = all;
 	k.rq.nhdrs = na;
 	k.rq.src = src;
 	k.rq.head = &h;
-	rc = call(c, x, &k.rq, e);
+	rc = s3obj_call(c, x, &k.rq, e);
 	if (rc == 0 && etag)
 		memcpy(etag, h.etag, sizeof h.etag);
 	s3_objhead_release(&h);
@@ -298,10 +270,10 @@ int s3_delete_object(const struct s3_client *c, struct http_xfer *x,
 		     const char *key, size_t keylen, const char *if_match,
 		     struct s3gc_err *e)
 {
-	struct key_req k;
+	struct s3obj_req k;
 
-	key_req(&k, "DELETE", key, keylen, if_match);
-	return call(c, x, &k.rq, e) < 0 ? -1 : 0;
+	s3obj_key_req(&k, "DELETE", key, keylen, if_match);
+	return s3obj_call(c, x, &k.rq, e) < 0 ? -1 : 0;
 }
 
 /* Hands DeleteResult entries on, noting that some were. */
@@ -320,7 +292,7 @@ static int relay(void *arg, const char *key, size_t keylen, const char *code,
 	return r->fn(r->arg, key, keylen, code, msg, e);
 }
 
-static int collect(void *arg, const char *p, size_t n)
+int s3obj_collect(void *arg, const char *p, size_t n)
 {
 	struct buf *b = arg;
 	struct s3gc_err e;
@@ -339,7 +311,7 @@ int s3_delete_objects(const struct s3_client *c, struct http_xfer *x,
 	struct sigv4_header h[2] = { { "Content-MD5", md5 },
 				     { "Content-Type", "application/xml" } };
 	struct relay rl = { fn, arg, 0 };
-	struct call rq;
+	struct s3obj_call_spec rq;
 	int ret = -1;
 
 	if (s3del_body(objs, n, 0, &body, md5, e) < 0 ||
@@ -355,12 +327,12 @@ int s3_delete_objects(const struct s3_client *c, struct http_xfer *x,
 	rq.nhdrs = 2;
 	rq.body = body.data;
 	rq.bodylen = body.len;
-	rq.on_body = collect;
+	rq.on_body = s3obj_collect;
 	rq.body_arg = &answer;
 	rq.what = "DeleteObjects";
 	for (int tries = 0;; tries++) {
 		buf_reset(&answer);
-		if (call(c, x, &rq, e) < 0)
+		if (s3obj_call(c, x, &rq, e) < 0)
 			goto out;
 		/* A 200 whose answer is cut short or an error: try again, as for a 503. */
 		if (s3del_parse(answer.data ? answer.data : "", answer.len, relay, &rl, e) == 0)
@@ -368,7 +340,7 @@ int s3_delete_objects(const struct s3_client *c, struct http_xfer *x,
 		/* Entries handed on stay handed on: only an unread answer is retried. */
 		if (rl.called || e->cls != S3GC_E_S3 || tries + 1 >= c->policy.max_attempts)
 			goto out;
-		sleep_ms(http_backoff_ms(&c->policy, tries + 1, -1));
+		s3obj_sleep_ms(http_backoff_ms(&c->policy, tries + 1, -1));
 	}
 	ret = 0;
 out:

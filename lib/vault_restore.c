@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "blob.h"
+#include "s3mpu.h"
 #include "s3obj.h"
 #include "timefmt.h"
 #include "vault_restore.h"
@@ -22,6 +23,8 @@ struct vault_restore {
 	struct s3_objhead head;
 	struct blob_reader *rd;
 	struct s3gc_err rerr; /* why the reader stopped */
+	char *part;           /* a part's bytes */
+	size_t partcap;
 	vault_restore_fn *fn;
 	void *arg;
 	struct vault_restore_stats st;
@@ -41,6 +44,8 @@ int vault_restore_begin(struct vault_restore **vrp, struct vault *v,
 	vr->v = v;
 	vr->c = c;
 	vr->o = *o;
+	if (!vr->o.part_size)
+		vr->o.part_size = VAULT_RESTORE_PART;
 	vr->fn = fn;
 	vr->arg = arg;
 	s3_objhead_init(&vr->head);
@@ -63,6 +68,7 @@ void vault_restore_end(struct vault_restore *vr, struct vault_restore_stats *st)
 	if (st)
 		*st = vr->st;
 	blob_reader_close(vr->rd);
+	free(vr->part);
 	audit_close(vr->audit);
 	if (vr->x.easy)
 		http_xfer_release(&vr->x);
@@ -128,6 +134,88 @@ static size_t headers(const struct vault_item *it, struct sigv4_header *h,
 	return n;
 }
 
+/* Fill the part buffer from the copy: n bytes, or fewer at its end. */
+static int read_part(struct vault_restore *vr, size_t want, size_t *got, struct s3gc_err *e)
+{
+	*got = 0;
+	while (*got < want) {
+		long r = blob_reader_read(vr->rd, vr->part + *got, want - *got, e);
+
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		*got += (size_t)r;
+	}
+	return 0;
+}
+
+/*
+ * Send the copy (its reader open) in parts; the new ETag into etag. The
+ * copy's end, and so its SHA-256, is read before the upload is completed;
+ * any failure aborts the upload.
+ */
+static int put_parts(struct vault_restore *vr, const struct vault_item *it,
+		     const struct sigv4_header *h, size_t nh, char etag[ETAG_MAX + 1],
+		     struct s3gc_err *e)
+{
+	uint64_t psize = s3mpu_part_size(it->size, vr->o.part_size);
+	size_t np = (size_t)((it->size + psize - 1) / psize), got = 0;
+	struct s3mpu_part *parts = NULL;
+	char id[S3MPU_MAX_ID + 1];
+	struct s3gc_err ae;
+	int rc = -1;
+
+	if (psize > vr->partcap) {
+		free(vr->part);
+		vr->partcap = 0;
+		if (!(vr->part = malloc((size_t)psize)))
+			return err_sys(e, S3GC_E_SYS, ENOMEM, "cannot allocate %llu bytes for a part",
+				       (unsigned long long)psize);
+		vr->partcap = (size_t)psize;
+	}
+	if (!(parts = calloc(np, sizeof(*parts))))
+		return err_sys(e, S3GC_E_SYS, ENOMEM, "cannot allocate memory");
+	if (s3mpu_create(vr->c, &vr->x, it->key, it->keylen, h, nh, id, e) < 0)
+		goto out;
+	for (size_t i = 0; i < np; i++) {
+		uint64_t left = it->size - (uint64_t)i * psize;
+		size_t want = (size_t)(left < psize ? left : psize);
+
+		if (read_part(vr, want, &got, e) < 0)
+			goto abort;
+		if (got != want) {
+			err_set(e, S3GC_E_VAULT, 0, "its copy ends after %llu bytes, not %llu",
+				(unsigned long long)((uint64_t)i * psize + got),
+				(unsigned long long)it->size);
+			goto abort;
+		}
+		parts[i].number = (unsigned)(i + 1);
+		if (s3mpu_part(vr->c, &vr->x, it->key, it->keylen, id, parts[i].number, vr->part,
+			       got, parts[i].etag, e) < 0)
+			goto abort;
+	}
+	/* The end of the copy: its SHA-256 is checked there. */
+	if (read_part(vr, 1, &got, e) < 0)
+		goto abort;
+	if (got) {
+		err_set(e, S3GC_E_VAULT, 0, "its copy holds more than %llu bytes",
+			(unsigned long long)it->size);
+		goto abort;
+	}
+	if (s3mpu_complete(vr->c, &vr->x, it->key, it->keylen, id, parts, np,
+			   !vr->o.overwrite && !vr->o.head_first, etag, e) == 0) {
+		rc = 0;
+		goto out;
+	}
+abort:
+	/* Best effort: a server that keeps the parts keeps them for nothing. */
+	s3mpu_abort(vr->c, &vr->x, it->key, it->keylen, id, &ae);
+out:
+	free(parts);
+	return rc;
+}
+
 int vault_restore_one(struct vault_restore *vr, const char *op,
 		      const struct vault_item *it, struct s3gc_err *e)
 {
@@ -136,6 +224,7 @@ int vault_restore_one(struct vault_restore *vr, const char *op,
 	char etag[ETAG_MAX + 1] = "";
 	struct blob_info bi;
 	struct s3gc_err be;
+	int rc, multipart;
 
 	/* The copy first: a damaged one is never sent. */
 	err_clear(&be);
@@ -165,19 +254,22 @@ int vault_restore_one(struct vault_restore *vr, const char *op,
 	if (blob_reader_open(&vr->rd, vault_dir(vr->v), it->blob, e) < 0)
 		return -1;
 	err_clear(&vr->rerr);
-	if (s3_put_object(vr->c, &vr->x, it->key, it->keylen, &src, h,
-			  headers(it, h, sizeof h / sizeof h[0]),
-			  !vr->o.overwrite && !vr->o.head_first, etag, e) < 0) {
-		blob_reader_close(vr->rd);
-		vr->rd = NULL;
+	multipart = it->size > vr->o.part_size;
+	if (multipart)
+		rc = put_parts(vr, it, h, headers(it, h, sizeof h / sizeof h[0]), etag, e);
+	else
+		rc = s3_put_object(vr->c, &vr->x, it->key, it->keylen, &src, h,
+				   headers(it, h, sizeof h / sizeof h[0]),
+				   !vr->o.overwrite && !vr->o.head_first, etag, e);
+	blob_reader_close(vr->rd);
+	vr->rd = NULL;
+	if (rc < 0) {
 		if (e->cls == S3GC_E_S3 && e->code == 412)
 			goto exists;
 		if (vr->rerr.cls)
 			*e = vr->rerr;
 		return -1;
 	}
-	blob_reader_close(vr->rd);
-	vr->rd = NULL;
 	if (vault_begin(vr->v, 1, e) < 0)
 		return -1;
 	if (vault_item_restored(vr->v, op, it->key, it->keylen, (int64_t)time_now_ms(), e) < 0 ||
@@ -188,6 +280,7 @@ int vault_restore_one(struct vault_restore *vr, const char *op,
 	if (audit_line(vr, op, it, etag, "restored", NULL, e) < 0)
 		return -1;
 	vr->st.restored++;
+	vr->st.multipart += multipart;
 	vr->st.bytes += it->size;
 	return report(vr, it, etag, e);
 exists:

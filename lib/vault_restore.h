@@ -4,9 +4,15 @@
  * and sent with that SHA-256 as the payload hash, so the server checks
  * the bytes too. By default an object that exists is not overwritten
  * (If-None-Match: *, or a HEAD first where the server ignores it).
+ * Objects larger than the part size go up in a multipart upload, each
+ * part with its own MD5 and SHA-256; the copy's SHA-256 is checked as it
+ * is read, before the upload is completed, and a failed upload is
+ * aborted.
  */
 #ifndef S3GC_VAULT_RESTORE_H
 #define S3GC_VAULT_RESTORE_H
+
+#include <stdint.h>
 
 #include "err.h"
 #include "rec.h"
@@ -17,10 +23,14 @@ struct vault_restore_opts {
 	int dry_run;    /* check, send nothing */
 	int overwrite;  /* replace an object that exists */
 	int head_first; /* HEAD first (servers that ignore If-None-Match) */
+	uint64_t part_size; /* bytes; larger objects go up in parts (0: 16 MiB) */
 };
+
+#define VAULT_RESTORE_PART (16ULL << 20)
 
 struct vault_restore_stats {
 	unsigned long long restored, exists, failed, would, bytes;
+	unsigned long long multipart; /* of the restored, those sent in parts */
 };
 
 /* Told of each object restored (or, in a dry run, that would be). */

@@ -29,7 +29,7 @@ static void usage(int status)
 		fe_try_help(status);
 	printf("Usage: %s [-c FILE] [--vault DIR] [--bucket B] [--endpoint URL] [--region R]\n"
 	       "       (--op OP | --as-of TIME | --keys) [--dry-run] [--overwrite]\n"
-	       "       [--head-first] [-v] [-q]\n"
+	       "       [--head-first] [--part-size MIB] [-v] [-q]\n"
 	       "Put objects back from the vault, with their headers: every object of an\n"
 	       "operation, everything deleted at or after a time (the newest copy of each\n"
 	       "key), or the keys of the records on standard input. Write the record of\n"
@@ -47,6 +47,8 @@ static void usage(int status)
 	       "      --overwrite        replace objects that exist\n"
 	       "      --head-first       HEAD each key first, for servers that ignore\n"
 	       "                         If-None-Match\n"
+	       "      --part-size MIB    objects larger than MIB MiB go up in parts of\n"
+	       "                         that size (5 to 5120; 16)\n"
 	       "  -v, --verbose          say more on stderr (repeatable)\n"
 	       "  -q, --quiet            errors only\n"
 	       "      --help             show this help\n"
@@ -60,7 +62,7 @@ static void usage(int status)
 }
 
 enum { OPT_VAULT = 256, OPT_BUCKET, OPT_ENDPOINT, OPT_REGION, OPT_OP, OPT_AS_OF,
-       OPT_KEYS, OPT_DRY_RUN, OPT_OVERWRITE, OPT_HEAD_FIRST, OPT_HELP, OPT_VERSION };
+       OPT_KEYS, OPT_DRY_RUN, OPT_OVERWRITE, OPT_HEAD_FIRST, OPT_PART_SIZE, OPT_HELP, OPT_VERSION };
 
 static const struct option longopts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -74,6 +76,7 @@ static const struct option longopts[] = {
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "overwrite", no_argument, NULL, OPT_OVERWRITE },
 	{ "head-first", no_argument, NULL, OPT_HEAD_FIRST },
+	{ "part-size", required_argument, NULL, OPT_PART_SIZE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -104,6 +107,9 @@ static void parse_args(int argc, char **argv, struct flags *f)
 		case OPT_DRY_RUN: f->ro.dry_run = 1; break;
 		case OPT_OVERWRITE: f->ro.overwrite = 1; break;
 		case OPT_HEAD_FIRST: f->ro.head_first = 1; break;
+		case OPT_PART_SIZE:
+			f->ro.part_size = (uint64_t)fe_int_arg("--part-size", optarg, 5, 5120) << 20;
+			break;
 		case 'v': fe_verbose(); break;
 		case 'q': fe_quiet(); break;
 		case OPT_HELP: usage(0); break;
@@ -338,9 +344,9 @@ int main(int argc, char **argv)
 			log_msg(LOG_WARN, "dry run: %llu objects would be restored, %llu exist; "
 				"nothing was sent", st.would, st.exists);
 		else
-			log_msg(LOG_INFO, "%llu restored (%llu bytes), %llu exist and were left, "
-				"%llu damaged copies, %llu keys not in the vault", st.restored,
-				st.bytes, st.exists, st.failed, r.missing);
+			log_msg(LOG_INFO, "%llu restored (%llu bytes, %llu in parts), %llu exist and "
+				"were left, %llu damaged copies, %llu keys not in the vault",
+				st.restored, st.bytes, st.multipart, st.exists, st.failed, r.missing);
 	}
 	s3_client_release(&client);
 	vault_close(r.v);

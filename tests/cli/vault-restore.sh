@@ -1,7 +1,7 @@
 #!/bin/sh
 # s3gc-restore: by operation, by time, by key; bytes and headers as they
 # were; existing objects left unless --overwrite; damaged copies never
-# sent; on s3mem and on s3rver.
+# sent; large objects in parts; on s3mem and on s3rver.
 . "$top_srcdir/tests/lib.sh"
 
 P="$top_builddir/tests/tools/s3obj-probe"
@@ -33,8 +33,8 @@ ok $? "a dry run"
 is "$(wc -c < out | tr -d ' ')$(s3gc-list | wc -l | tr -d ' ')" 00 "sends nothing"
 is "$(grep -c 'would restore' err)" 7 "and names the seven"
 
-s3gc-restore --op "$op" > restored 2> err
-ok $? "--op restores"
+s3gc-restore --op "$op" --part-size 64 > restored 2> err
+ok $? "--op restores (no object larger than a part: each in one PUT)"
 is "$(wc -l < restored | tr -d ' ')" 7 "seven records written"
 s3gc-list > after
 is "$(cut -f1,2,4 after)" "$(cut -f1,2,4 list)" "keys, sizes and ETags are as they were"
@@ -58,7 +58,7 @@ s3gc-restore --op "$op" > out 2> err
 ok $? "a second restore exits 0"
 is "$(wc -c < out | tr -d ' ')" 0 "restores nothing: everything exists"
 is "$("$P" "$U" bkt get r/small)" newer "the newer object is left"
-s3gc-restore --op "$op" --overwrite > out
+s3gc-restore --op "$op" --overwrite --part-size 64 > out
 ok $? "--overwrite"
 is "$(wc -l < out | tr -d ' ')" 7 "puts all seven back"
 "$P" "$U" bkt get r/small | cmp -s - "orig.$(printf 'r/small' | md5sum | cut -c1-8)"
@@ -94,6 +94,68 @@ is "$(s3mem_stat put)" 0 "and nothing is sent"
 grep -q 'r/mib' err
 ok $? "the message names the key"
 
+# Objects larger than a part go up in parts; the ETag is then that of a
+# multipart upload, the bytes and headers are the same.
+head -c 12000000 /dev/urandom > big.bin
+"$P" "$U" bkt put r/big "Content-Type: application/x-big" "x-amz-meta-owner: u3" < big.bin > /dev/null
+printf 'r/big\nr/64mib\nr/small\n' | s3gc-vault put --op "$(s3gc-vault new-op)" > vbig
+mop=$(s3gc-vault ls | tail -1 | cut -f1)
+s3gc-delete --op "$mop" --execute < vbig > /dev/null
+curl -fsS -X POST "$S3MEM_URL/_s3mem/reset-stats" > /dev/null
+s3gc-restore --op "$mop" --part-size 5 -v > out 2> err
+ok $? "--part-size 5: restored: $(tail -1 err)"
+is "$(s3mem_stat mpu_complete) $(s3mem_stat mpu_part) $(s3mem_stat put)" "2 16 1" \
+	"two uploads in parts (3 and 13 parts), the small one in one PUT"
+grep -q '3 restored (.* 2 in parts)' err
+ok $? "-v counts them"
+"$P" "$U" bkt get r/big | cmp -s - big.bin
+ok $? "the 12 MB object's bytes are the original ones"
+"$P" "$U" bkt get r/64mib | cmp -s - "orig.$(printf 'r/64mib' | md5sum | cut -c1-8)"
+ok $? "and the 64 MiB one's"
+"$P" "$U" bkt head r/big > head.out
+grep -qx 'content-type: application/x-big' head.out && grep -qx 'x-amz-meta-owner: u3' head.out
+ok $? "with its headers"
+mpu_etag() { # the ETag of FILE sent in parts of N MiB
+	split -b $(($2 * 1048576)) -d -a 3 "$1" part.
+	n=$(ls part.* | wc -l | tr -d ' ')
+	for f in part.*; do openssl dgst -md5 -binary "$f"; done | openssl dgst -md5 -r | cut -d' ' -f1 | tr -d '\n'
+	printf -- '-%s\n' "$n"
+	rm -f part.*
+}
+is "$(grep '^r/big' out | cut -f4)" "$(mpu_etag big.bin 5)" "the record has the multipart ETag"
+is "$(grep '^r/big' out | cut -f4)" "$(sed -n 's/^found [0-9]* \([^ ]*\) .*/\1/p' head.out)" "which is the object's"
+is "$(s3mem_stat open_uploads)" 0 "no upload is left open"
+# A part refused once is sent again; a part refused for good aborts the upload.
+"$P" "$U" bkt delete r/big
+printf 'op=part nth=2 status=503\n' | s3mem_faults
+printf 'r/big\n' | s3gc-restore --keys --part-size 5 > out 2> err
+ok $? "a part refused once with 503: restored: $(cat err)"
+"$P" "$U" bkt get r/big | cmp -s - big.bin
+ok $? "with the original bytes"
+"$P" "$U" bkt delete r/big
+printf 'op=part nth=2 count=0 status=403\n' | s3mem_faults
+printf 'r/big\n' | s3gc-restore --keys --part-size 5 > out 2> err
+is $? 80 "a part refused for good: exit 80"
+grep -q 'UploadPart 2 of .r/big.*403' err
+ok $? "naming the part: $(head -1 err)"
+is "$(s3mem_stat open_uploads)" 0 "the upload was aborted"
+"$P" "$U" bkt head r/big | grep -q '^found'
+is $? 1 "and the object is not there"
+# A 200 whose body is an error, from CompleteMultipartUpload: tried again.
+printf 'op=complete nth=1 error200\n' | s3mem_faults
+printf 'r/big\n' | s3gc-restore --keys --part-size 5 > out 2> err
+ok $? "an error in a 200 from CompleteMultipartUpload is retried: $(cat err)"
+"$P" "$U" bkt get r/big | cmp -s - big.bin
+ok $? "with the original bytes"
+# If-None-Match on the completion: an object that exists by then is left.
+printf '' | s3mem_faults
+printf 'r/big\n' | s3gc-restore --keys --part-size 5 > out 2> err
+ok $? "the object exists: exit 0"
+is "$(wc -c < out | tr -d ' ')" 0 "nothing restored"
+is "$(s3mem_stat open_uploads)" 0 "and no upload is left open"
+s3gc-restore --keys --part-size 4 < /dev/null 2> err
+is $? 64 "--part-size 4: exit 64"
+
 # A server that ignores If-None-Match: --head-first leaves what exists.
 printf 'op=put count=0 ignore-conditions\n' | s3mem_faults
 printf 'newest' | "$P" "$U" bkt put r/small > /dev/null
@@ -113,6 +175,7 @@ R=$S3RVER_URL
 awscli "$R" s3 mb s3://restore-real > /dev/null || diag "mb failed"
 mkdir -p up/d
 head -c 300000 /dev/urandom > up/d/rand.bin
+head -c 11000000 /dev/urandom > up/d/big.bin
 seq 1 20000 > "up/d/text file.txt"
 awscli "$R" s3 cp --quiet --recursive up "s3://restore-real/" --content-type text/plain \
 	--metadata owner=u2 || diag "upload failed"
@@ -122,9 +185,13 @@ rop=$(s3gc-vault new-op)
 s3gc-vault put --op "$rop" < rlist > rv
 s3gc-delete --op "$rop" --execute < rv > /dev/null
 is "$(s3gc-list | wc -l | tr -d ' ')" 0 "s3rver: deleted"
-s3gc-restore --op "$rop" --head-first > rout
-ok $? "s3rver: restored"
-is "$(s3gc-list | cut -f1,2,4)" "$(cut -f1,2,4 rlist)" "s3rver: keys, sizes and ETags as they were"
+s3gc-restore --op "$rop" --head-first --part-size 5 > rout
+ok $? "s3rver: restored, d/big.bin in parts"
+is "$(s3gc-list | cut -f1,2)" "$(cut -f1,2 rlist)" "s3rver: keys and sizes as they were"
+is "$(s3gc-list | grep -v big.bin | cut -f4)" "$(grep -v big.bin rlist | cut -f4)" \
+	"s3rver: the ETags of the objects sent whole too"
+"$P" "$R" restore-real get d/big.bin | cmp -s - up/d/big.bin
+ok $? "s3rver: the bytes of the one sent in parts are the original ones"
 "$P" "$R" restore-real get d/rand.bin | cmp -s - up/d/rand.bin
 ok $? "s3rver: the bytes are the original ones"
 "$P" "$R" restore-real head "d/text file.txt" > head.out

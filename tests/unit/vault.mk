@@ -1,8 +1,10 @@
 # tests/unit/vault.mk: worker pools, operation ids, the audit trail, the blobs and the index
 check_PROGRAMS += tests/unit/t-ulid tests/unit/t-audit tests/unit/t-blob tests/unit/t-vault \
-	tests/unit/t-s3del tests/unit/t-pool
+	tests/unit/t-s3del tests/unit/t-pool tests/unit/t-s3mpu
 TESTS += tests/unit/t-ulid tests/unit/t-audit tests/unit/t-blob tests/unit/t-vault \
-	tests/unit/t-s3del tests/unit/t-pool
+	tests/unit/t-s3del tests/unit/t-pool tests/unit/t-s3mpu
+tests_unit_t_s3mpu_SOURCES = tests/unit/t-s3mpu.c tests/unit/tap.h
+tests_unit_t_s3mpu_LDADD = $(S3GC_LIBS)
 tests_unit_t_pool_SOURCES = tests/unit/t-pool.c tests/unit/tap.h
 tests_unit_t_pool_LDADD = $(S3GC_LIBS)
 tests_unit_t_ulid_SOURCES = tests/unit/t-ulid.c tests/unit/tap.h

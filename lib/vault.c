@@ -334,6 +334,31 @@ int vault_op_get(struct vault *v, const char *id, struct vault_op *op,
 	return op_decode(v, &k, &d, op, e);
 }
 
+int vault_op_add(struct vault *v, const char *id, const uint64_t add[VC_N],
+		 struct s3gc_err *e)
+{
+	struct vault_op op;
+	int found;
+
+	if (vault_begin(v, 1, e) < 0)
+		return -1;
+	if (vault_op_get(v, id, &op, &found, e) < 0)
+		goto fail;
+	if (!found) {
+		err_set(e, S3GC_E_VAULT, 0, "operation %s is no longer in the vault '%s'", id,
+			v->dir);
+		goto fail;
+	}
+	for (int i = 0; i < VC_N; i++)
+		op.count[i] += add[i];
+	if (vault_op_put(v, &op, e) < 0 || vault_commit(v, e) < 0)
+		goto fail;
+	return 0;
+fail:
+	vault_abort(v);
+	return -1;
+}
+
 int vault_ops(struct vault *v, vault_op_fn *fn, void *arg, struct s3gc_err *e)
 {
 	struct vault_op op;

@@ -77,6 +77,10 @@ int vault_op_get(struct vault *v, const char *id, struct vault_op *op,
 int vault_op_put(struct vault *v, const struct vault_op *op,
 		 struct s3gc_err *e);
 
+/* Add add[] to operation id's counts, in a transaction of its own. */
+int vault_op_add(struct vault *v, const char *id, const uint64_t add[VC_N],
+		 struct s3gc_err *e);
+
 /* Each operation in id (= time) order; fn returning < 0 stops. */
 typedef int vault_op_fn(void *arg, const struct vault_op *op,
 			struct s3gc_err *e);

@@ -67,6 +67,7 @@ struct vault_del {
 	struct vault_del_stats st;
 	int failed;            /* deleting cannot go on: ferr says why */
 	struct s3gc_err ferr;
+	int probed;            /* the server's conditions were tried */
 };
 
 static void batch_free(struct batch *b)
@@ -534,8 +535,51 @@ static int record_next(struct vault_del *vd)
 	return rc;
 }
 
+static int on_probe(void *arg, const char *key, size_t keylen, const char *code,
+		    const char *msg, struct s3gc_err *e)
+{
+	(void)key;
+	(void)keylen;
+	(void)msg;
+	(void)e;
+	if (!code)
+		*(int *)arg = 1;
+	return 0;
+}
+
+/*
+ * Whether the server honours the ETag condition of DeleteObjects: ask it
+ * to delete a key that does not exist, only if its ETag is one no object
+ * has. A server that honours it refuses (PreconditionFailed, NoSuchKey);
+ * one that answers "deleted" ignored the condition, and every key is then
+ * looked at (HEAD) before it is sent, as with head_first. Run before the
+ * first batch goes to the workers: the first one's transfer is free.
+ */
+static int probe(struct vault_del *vd, struct s3gc_err *e)
+{
+	char key[64], id[ULID_LEN + 1];
+	struct s3del_obj o = { key, 0, "00000000000000000000000000000000" };
+	int deleted = 0;
+
+	vd->probed = 1;
+	if (vd->dry_run || vd->head_first)
+		return 0;
+	if (ulid_new(id, e) < 0)
+		return -1;
+	o.keylen = (size_t)snprintf(key, sizeof key, ".s3gc-probe/%s", id);
+	if (s3_delete_objects(vd->c, &vd->s[0].x, &o, 1, on_probe, &deleted, e) < 0)
+		return -1;
+	if (deleted) {
+		vd->head_first = 1;
+		vd->st.ignores_conditions = 1;
+	}
+	return 0;
+}
+
 static int submit(struct vault_del *vd, struct s3gc_err *e)
 {
+	if (!vd->probed && probe(vd, &vd->ferr) < 0)
+		vd->failed = 1;
 	while (!vd->failed && pool_full(vd->pool))
 		record_next(vd);
 	if (!vd->failed) {
@@ -567,8 +611,9 @@ int vault_del_flush(struct vault_del *vd, struct s3gc_err *e)
 int vault_del_end(struct vault_del *vd, int flush, struct vault_del_stats *st,
 		  struct s3gc_err *e)
 {
-	struct vault_op o;
-	int found, rc;
+	uint64_t add[VC_N] = { 0 };
+	struct s3gc_err ce;
+	int rc;
 
 	if (!flush) {
 		batch_free(vd->b);
@@ -577,27 +622,12 @@ int vault_del_end(struct vault_del *vd, int flush, struct vault_del_stats *st,
 	rc = vault_del_flush(vd, e);
 	if (st)
 		*st = vd->st;
-
-	if (!vd->dry_run) {
-		struct s3gc_err ce;
-		int ok = 0;
-
-		err_set(&ce, S3GC_E_VAULT, 0, "operation %s is no longer in the vault '%s'",
-			vd->op, vault_dir(vd->v));
-		if (vault_begin(vd->v, 1, &ce) == 0) {
-			if (vault_op_get(vd->v, vd->op, &o, &found, &ce) == 0 && found) {
-				o.count[VC_DELETED] += vd->st.deleted;
-				o.count[VC_REFUSED] += vd->st.refused + vd->st.changed;
-				o.count[VC_ERRORS] += vd->st.failed;
-				ok = vault_op_put(vd->v, &o, &ce) == 0 && vault_commit(vd->v, &ce) == 0;
-			}
-			if (!ok)
-				vault_abort(vd->v);
-		}
-		if (!ok && rc == 0) {
-			*e = ce;
-			rc = -1;
-		}
+	add[VC_DELETED] = vd->st.deleted;
+	add[VC_REFUSED] = vd->st.refused + vd->st.changed;
+	add[VC_ERRORS] = vd->st.failed;
+	if (!vd->dry_run && vault_op_add(vd->v, vd->op, add, &ce) < 0 && rc == 0) {
+		*e = ce;
+		rc = -1;
 	}
 	vault_del_free(vd);
 	return rc;

@@ -6,6 +6,11 @@
  * conditions, a HEAD comes first). Each key deleted gets its deletion time
  * in the index and a line in the audit trail before it is reported.
  *
+ * Before the first batch, the server is asked to delete a key that does
+ * not exist (.s3gc-probe/ULID) only if its ETag is one no object has: a
+ * server that says it deleted it ignores conditions, and each key is then
+ * looked at first (HEAD), as with head_first.
+ *
  * Batches are checked (the copies read back) and sent on `jobs` worker
  * threads; the index, the audit trail and the caller hear of them in this
  * thread, in the order the keys were given.
@@ -25,6 +30,8 @@ struct vault_del_stats {
 	unsigned long long changed;  /* its ETag is not the vaulted one */
 	unsigned long long failed;   /* the server refused it (per-key error) */
 	unsigned long long would;    /* dry run: would be deleted */
+	int ignores_conditions;      /* the server ignored a condition: every
+					key was looked at (HEAD) first */
 };
 
 /* Told of each key deleted (now or before); o is the vaulted version. */

@@ -450,9 +450,9 @@ int vault_put_add(struct vault_put *vp, const struct obj *o, struct s3gc_err *e)
 int vault_put_end(struct vault_put *vp, int finish, struct vault_put_stats *st,
 		  struct s3gc_err *e)
 {
+	uint64_t add[VC_N] = { 0 };
 	struct s3gc_err ce;
-	struct vault_op o;
-	int found, ok = 0, rc = 0;
+	int rc = 0;
 
 	if (!finish)
 		pool_cancel(vp->pool);
@@ -464,20 +464,11 @@ int vault_put_end(struct vault_put *vp, int finish, struct vault_put_stats *st,
 	if (st)
 		*st = vp->st;
 	/* The counts of what was settled go in, whatever stopped the rest. */
-	err_set(&ce, S3GC_E_VAULT, 0, "operation %s is no longer in the vault '%s'", vp->op,
-		vault_dir(vp->v));
-	if (vault_begin(vp->v, 1, &ce) == 0) {
-		if (vault_op_get(vp->v, vp->op, &o, &found, &ce) == 0 && found) {
-			o.count[VC_VAULTED] += vp->st.vaulted;
-			o.count[VC_SKIPPED] += vp->st.changed + vp->st.gone;
-			o.count[VC_BYTES] += vp->st.bytes;
-			o.count[VC_STORED] += vp->st.stored;
-			ok = vault_op_put(vp->v, &o, &ce) == 0 && vault_commit(vp->v, &ce) == 0;
-		}
-		if (!ok)
-			vault_abort(vp->v);
-	}
-	if (!ok && rc == 0) {
+	add[VC_VAULTED] = vp->st.vaulted;
+	add[VC_SKIPPED] = vp->st.changed + vp->st.gone;
+	add[VC_BYTES] = vp->st.bytes;
+	add[VC_STORED] = vp->st.stored;
+	if (vault_op_add(vp->v, vp->op, add, &ce) < 0 && rc == 0) {
 		*e = ce;
 		rc = -1;
 	}

@@ -197,6 +197,9 @@ int main(int argc, char **argv)
 			log_msg(LOG_INFO, "operation %s: %llu deleted, %llu deleted before, %llu refused "
 				"(no verified copy), %llu changed since vaulted, %llu refused by S3",
 				op, st.deleted, st.already, st.refused, st.changed, st.failed);
+		if (st.ignores_conditions)
+			fe_warn("the server ignores the ETag condition of DeleteObjects: each key was "
+				"looked at (HEAD) before it was sent, as with --head-first");
 		if (rc >= 0 && st.refused)
 			fe_warn("%llu objects were not deleted: the vault holds no verified copy of "
 				"them in operation %s", st.refused, op);

@@ -58,7 +58,9 @@ curl -fsS -X POST "$S3MEM_URL/_s3mem/reset-stats" > /dev/null
 s3gc-delete --op "$op" --execute < vaulted > out2 2> err
 ok $? "a rerun exits 0"
 is "$(grep -cv '^k/05' out2)" 22 "and reports the 22 deleted"
-is "$(s3mem_stat deleteobjects)" 1 "only the changed one is asked about again"
+is "$(s3mem_stat deleteobjects)" 2 "only the changed one is asked about again (after the probe)"
+grep -q 'ignores' err
+is $? 1 "s3mem honours conditions: no warning"
 
 # Another operation cannot delete what this one vaulted.
 op2=$(s3gc-vault new-op)
@@ -90,6 +92,21 @@ ok $? "--head-first on a server that ignores conditions"
 is "$(cut -f1 out5 | tr '\n' ' ')" "k/25 k/27 k/28 k/29 " "the changed one is kept"
 "$P" "$S3MEM_URL" bkt head k/26 | grep -q '^found'
 ok $? "k/26 is still there"
+# Without --head-first, the probe finds it out.
+op8=$(s3gc-vault new-op)
+printf 'fresh' | "$P" "$S3MEM_URL" bkt put k/x1 > /dev/null
+printf 'k/26\nk/x1\n' | s3gc-vault put --op "$op8" > v8
+printf 'changed again' | "$P" "$S3MEM_URL" bkt put k/26 > /dev/null
+curl -fsS -X POST "$S3MEM_URL/_s3mem/reset-stats" > /dev/null
+s3gc-delete --op "$op8" --execute < v8 > out9 2> err
+ok $? "a server that ignores conditions, no --head-first: exit 0"
+grep -q 'the server ignores the ETag condition' err
+ok $? "the probe finds it out, and says so: $(cat err)"
+is "$(cut -f1 out9 | tr '\n' ' ')" "k/x1 " "the changed one is kept"
+is "$(s3mem_stat head)" 2 "each key was looked at first"
+"$P" "$S3MEM_URL" bkt head k/26 | grep -q '^found'
+ok $? "k/26 is still there"
+is "$(s3gc-list --prefix .s3gc-probe | wc -l | tr -d ' ')" 0 "the probe left nothing"
 printf '' | s3mem_faults
 
 # A server that refuses every condition: nothing is deleted, each key is
@@ -141,7 +158,7 @@ ok $? "--jobs 6, batches of 5: $(cat err)"
 same_file mout mv "every record written out, in the order given"
 peak=$(s3mem_stat peak_delayed)
 ok "$([ "$peak" -ge 3 ] && [ "$peak" -le 6 ]; echo $?)" "the server had 3 to 6 requests waiting at once: $peak"
-is "$(s3mem_stat deleteobjects)" 12 "twelve requests"
+is "$(s3mem_stat deleteobjects)" 13 "twelve requests, and the probe"
 is "$(s3gc-list --prefix m/ | wc -l | tr -d ' ')" 0 "none of them is left"
 is "$(s3gc-vault log --op "$jop" | grep -c '"stage":"delete".*"outcome":"deleted"')" 60 \
 	"the trail has 60 deletions"

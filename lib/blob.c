@@ -3,11 +3,13 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <zstd.h>
@@ -591,4 +593,47 @@ long blob_reader_read(struct blob_reader *r, char *p, size_t cap,
 			return reader_end(r, e);
 		}
 	}
+}
+
+int blob_clean_tmp(const char *vault, long older_s, int dry_run, unsigned long long *n,
+		   unsigned long long *bytes, struct s3gc_err *e)
+{
+	struct buf dir = BUF_INIT, path = BUF_INIT;
+	time_t now = time(NULL);
+	struct dirent *d;
+	DIR *dp;
+	int rc = 0;
+
+	*n = *bytes = 0;
+	if (buf_addf(&dir, e, "%s/tmp", vault) < 0)
+		return -1;
+	if (!(dp = opendir(dir.data))) {
+		rc = errno == ENOENT ? 0 : vault_err(e, errno, "open", dir.data);
+		buf_release(&dir);
+		return rc;
+	}
+	while ((d = readdir(dp))) {
+		struct stat st;
+
+		if (strncmp(d->d_name, "blob.", 5) != 0)
+			continue;
+		buf_reset(&path);
+		if (buf_addf(&path, e, "%s/%s", dir.data, d->d_name) < 0) {
+			rc = -1;
+			break;
+		}
+		if (lstat(path.data, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    now - st.st_mtime < older_s)
+			continue; /* gone meanwhile, not ours, or a writer's still */
+		if (!dry_run && unlink(path.data) < 0 && errno != ENOENT) {
+			rc = vault_err(e, errno, "remove", path.data);
+			break;
+		}
+		(*n)++;
+		*bytes += (unsigned long long)st.st_size;
+	}
+	closedir(dp);
+	buf_release(&dir);
+	buf_release(&path);
+	return rc;
 }

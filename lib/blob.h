@@ -80,6 +80,15 @@ long blob_reader_read(struct blob_reader *r, char *p, size_t cap,
 int blob_reader_rewind(struct blob_reader *r, struct s3gc_err *e);
 void blob_reader_close(struct blob_reader *r);
 
+/*
+ * Remove the temporary files of writers that stopped (killed, or their
+ * machine down) without removing them: those in VAULT/tmp not written to
+ * for older_s seconds. Their count and bytes into *n and *bytes; with
+ * dry_run, only counted.
+ */
+int blob_clean_tmp(const char *vault, long older_s, int dry_run, unsigned long long *n,
+		   unsigned long long *bytes, struct s3gc_err *e);
+
 /* The path of blob hex, compressed or not, into out. */
 int blob_path(const char *vault, const char *hex, int compressed,
 	      struct buf *out, struct s3gc_err *e);

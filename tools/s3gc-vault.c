@@ -529,6 +529,17 @@ static int cmd_prune(const char *dir, int days, int dry_run)
 	}
 	log_msg(LOG_INFO, "%zu operations %s, %llu copies removed", p.n,
 		dry_run ? "would be dropped" : "dropped", p.ngone);
+	/* What writers that were killed left behind: untouched for an hour. */
+	{
+		unsigned long long nt, bt;
+
+		if (blob_clean_tmp(dir, 3600, dry_run, &nt, &bt, &e) < 0)
+			goto die;
+		if (nt)
+			log_msg(dry_run ? LOG_WARN : LOG_INFO, "%llu temporary files (%llu bytes) "
+				"left by stopped writers %s", nt, bt,
+				dry_run ? "would be removed" : "removed");
+	}
 	audit_close(a);
 	buf_release(&path);
 	buf_release(&p.gone);

@@ -250,12 +250,27 @@ ok $? "and the copies take less room than the objects: $(grep ratio stats.out)"
 s3gc-vault prune --older-than 1 2> err
 ok $? "prune of operations older than a day"
 is "$(s3gc-vault ls | wc -l | tr -d ' ')" "$nops" "drops none: they are all younger"
+# Temporary files of killed writers: those untouched for an hour go.
+head -c 5000 /dev/urandom > "$T/vault/tmp/blob.stale1"
+head -c 3000 /dev/urandom > "$T/vault/tmp/blob.stale2"
+touch -d '2 hours ago' "$T/vault/tmp/blob.stale1" "$T/vault/tmp/blob.stale2"
+printf 'x' > "$T/vault/tmp/blob.fresh"
+printf 'x' > "$T/vault/tmp/other"
+touch -d '2 hours ago' "$T/vault/tmp/other"
 s3gc-vault prune --older-than 0 --dry-run 2> err
 ok $? "prune --dry-run"
+grep -q '2 temporary files (8000 bytes) left by stopped writers would be removed' err
+ok $? "names the temporary files that would go: $(grep temporary err)"
+test -f "$T/vault/tmp/blob.stale1"
+ok $? "and leaves them"
 is "$(s3gc-vault ls | wc -l | tr -d ' ')" "$nops" "drops nothing"
 is "$(grep -c 'would drop' err)" "$nops" "and names each that would go"
-s3gc-vault prune --older-than 0
+s3gc-vault -v prune --older-than 0 2> err
 ok $? "prune of everything"
+is "$(ls "$T/vault/tmp" | tr '\n' ' ')" "blob.fresh other " \
+	"the stale temporary files are gone, the fresh one and a file not ours are left"
+grep -q '2 temporary files (8000 bytes) left by stopped writers removed' err
+ok $? "it says so"
 is "$(s3gc-vault ls | wc -l | tr -d ' ')" 0 "no operation is left"
 is "$(find "$T/vault/blobs" -type f | wc -l | tr -d ' ')" 0 "and no copy"
 is "$(s3gc-vault stats | tr '\t\n' ' ')" \

@@ -12,6 +12,7 @@
 #include "s3mpu.h"
 #include "s3obj.h"
 #include "timefmt.h"
+#include "ulid.h"
 #include "vault_restore.h"
 
 struct vault_restore {
@@ -25,6 +26,7 @@ struct vault_restore {
 	struct s3gc_err rerr; /* why the reader stopped */
 	char *part;           /* a part's bytes */
 	size_t partcap;
+	int probed;           /* the server's If-None-Match was tried */
 	vault_restore_fn *fn;
 	void *arg;
 	struct vault_restore_stats st;
@@ -216,6 +218,60 @@ out:
 	return rc;
 }
 
+static long no_bytes(void *arg, char *p, size_t cap)
+{
+	(void)arg;
+	(void)p;
+	(void)cap;
+	return 0;
+}
+
+/*
+ * Whether the server honours If-None-Match: * on PUT: put an empty object
+ * under a new key (.s3gc-probe/ULID) twice with it, then delete it. A
+ * server that honours it refuses the second PUT with 412; one that takes
+ * it, or refuses the header itself (400, 501), gets a HEAD before each
+ * object instead. A probe that cannot be deleted is said in the stats.
+ */
+static int probe(struct vault_restore *vr, struct s3gc_err *e)
+{
+	static const char empty[] =
+		"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+	struct s3_source none = { no_bytes, NULL, NULL, 0, empty };
+	char key[64], id[ULID_LEN + 1];
+	struct s3gc_err pe, de;
+	size_t n;
+	int rc;
+
+	vr->probed = 1;
+	if (vr->o.dry_run || vr->o.overwrite || vr->o.head_first)
+		return 0;
+	if (ulid_new(id, e) < 0)
+		return -1;
+	n = (size_t)snprintf(key, sizeof key, ".s3gc-probe/%s", id);
+	if (s3_put_object(vr->c, &vr->x, key, n, &none, NULL, 0, 1, NULL, &pe) < 0) {
+		if (pe.cls != S3GC_E_S3 || (pe.code != 400 && pe.code != 501)) {
+			*e = pe;
+			return -1;
+		}
+		vr->o.head_first = 1; /* the header itself is refused */
+		vr->st.ignores_conditions = 1;
+		return 0;
+	}
+	rc = s3_put_object(vr->c, &vr->x, key, n, &none, NULL, 0, 1, NULL, &pe);
+	if (rc == 0) {
+		vr->o.head_first = 1;
+		vr->st.ignores_conditions = 1;
+	}
+	if (s3_delete_object(vr->c, &vr->x, key, n, NULL, &de) < 0)
+		snprintf(vr->st.probe_left, sizeof vr->st.probe_left, "%s", key);
+	if (rc < 0 && !(pe.cls == S3GC_E_S3 && pe.code == 412)) {
+		*e = pe;
+		return -1;
+	}
+	return 0;
+}
+
 int vault_restore_one(struct vault_restore *vr, const char *op,
 		      const struct vault_item *it, struct s3gc_err *e)
 {
@@ -241,6 +297,8 @@ int vault_restore_one(struct vault_restore *vr, const char *op,
 			(int)(it->keylen > 200 ? 200 : it->keylen), it->key, op, be.msg);
 		return 1;
 	}
+	if (!vr->probed && probe(vr, e) < 0)
+		return -1;
 	if (vr->o.head_first && !vr->o.overwrite) {
 		if (s3_head_object(vr->c, &vr->x, it->key, it->keylen, &vr->head, e) < 0)
 			return -1;

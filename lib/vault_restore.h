@@ -3,7 +3,9 @@
  * copy is read back and checked against its SHA-256 before it is sent,
  * and sent with that SHA-256 as the payload hash, so the server checks
  * the bytes too. By default an object that exists is not overwritten
- * (If-None-Match: *, or a HEAD first where the server ignores it).
+ * (If-None-Match: *, or a HEAD first where the server ignores it: before
+ * the first object, an empty probe object is put twice with the condition
+ * under .s3gc-probe/ULID, and deleted).
  * Objects larger than the part size go up in a multipart upload, each
  * part with its own MD5 and SHA-256; the copy's SHA-256 is checked as it
  * is read, before the upload is completed, and a failed upload is
@@ -31,6 +33,10 @@ struct vault_restore_opts {
 struct vault_restore_stats {
 	unsigned long long restored, exists, failed, would, bytes;
 	unsigned long long multipart; /* of the restored, those sent in parts */
+	int ignores_conditions;       /* the server took a PUT If-None-Match: *
+					 over an object: a HEAD came first */
+	char probe_left[64];          /* the probe's key, if it could not be
+					 deleted; "" */
 };
 
 /* Told of each object restored (or, in a dry run, that would be). */

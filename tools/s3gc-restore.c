@@ -340,6 +340,12 @@ int main(int argc, char **argv)
 		else
 			rc = restore_walk(&r, f.op ? op : NULL, (int64_t)since * 1000, &e);
 		vault_restore_end(r.vr, &st);
+		if (st.ignores_conditions)
+			fe_warn("the server does not honour If-None-Match on PUT: each key was "
+				"looked at (HEAD) before it was sent, as with --head-first");
+		if (st.probe_left[0])
+			fe_warn("the empty object '%s' this run put to try the server could not be "
+				"deleted; delete it", st.probe_left);
 		if (f.ro.dry_run)
 			log_msg(LOG_WARN, "dry run: %llu objects would be restored, %llu exist; "
 				"nothing was sent", st.would, st.exists);

@@ -104,8 +104,8 @@ s3gc-delete --op "$mop" --execute < vbig > /dev/null
 curl -fsS -X POST "$S3MEM_URL/_s3mem/reset-stats" > /dev/null
 s3gc-restore --op "$mop" --part-size 5 -v > out 2> err
 ok $? "--part-size 5: restored: $(tail -1 err)"
-is "$(s3mem_stat mpu_complete) $(s3mem_stat mpu_part) $(s3mem_stat put)" "2 16 1" \
-	"two uploads in parts (3 and 13 parts), the small one in one PUT"
+is "$(s3mem_stat mpu_complete) $(s3mem_stat mpu_part) $(s3mem_stat put)" "2 16 3" \
+	"two uploads in parts (3 and 13 parts), the small one in one PUT (and the probe's two)"
 grep -q '3 restored (.* 2 in parts)' err
 ok $? "-v counts them"
 "$P" "$U" bkt get r/big | cmp -s - big.bin
@@ -162,7 +162,27 @@ printf 'newest' | "$P" "$U" bkt put r/small > /dev/null
 printf 'r/small\n' | s3gc-restore --keys --head-first > out
 ok $? "--head-first"
 is "$("$P" "$U" bkt get r/small)" newest "the object that exists is left"
+# Without --head-first, the probe finds it out.
+"$P" "$U" bkt delete r/empty
+curl -fsS -X POST "$S3MEM_URL/_s3mem/reset-stats" > /dev/null
+printf 'r/small\nr/empty\n' | s3gc-restore --keys > out 2> err
+ok $? "a server that ignores If-None-Match, no --head-first: exit 0"
+grep -q 'does not honour If-None-Match' err
+ok $? "the probe finds it out, and says so: $(cat err)"
+is "$("$P" "$U" bkt get r/small)" newest "the object that exists is left"
+is "$(cut -f1 out)" "r/empty" "the missing one is restored"
+is "$(s3mem_stat head)" 2 "each key was looked at first"
+is "$(s3gc-list --prefix .s3gc-probe | wc -l | tr -d ' ')" 0 "the probe object is deleted"
 printf '' | s3mem_faults
+# A probe object that cannot be deleted is named.
+"$P" "$U" bkt delete r/empty
+printf 'op=delete count=0 status=403\n' | s3mem_faults
+printf 'r/empty\n' | s3gc-restore --keys > out 2> err
+ok $? "the probe cannot be deleted: the restore goes on"
+grep -q "the empty object '.s3gc-probe/.*' this run put to try the server could not be deleted" err
+ok $? "and says which to delete: $(cat err)"
+printf '' | s3mem_faults
+"$P" "$U" bkt delete "$(s3gc-list --prefix .s3gc-probe | cut -f1)"
 
 s3gc-restore --op "$op" --keys < /dev/null 2> err
 is $? 64 "two choices: exit 64"
@@ -197,5 +217,13 @@ ok $? "s3rver: the bytes are the original ones"
 "$P" "$R" restore-real head "d/text file.txt" > head.out
 grep -qx 'x-amz-meta-owner: u2' head.out && grep -qx 'content-type: text/plain' head.out
 ok $? "s3rver: and the headers"
+
+printf 'newer' | "$P" "$R" restore-real put d/rand.bin > /dev/null
+"$P" "$R" restore-real delete "d/text file.txt"
+s3gc-restore --op "$rop" > rout2 2> err
+ok $? "s3rver: a second restore, without --head-first: $(cat err)"
+is "$(cut -f1 rout2)" "d/text file.txt" "s3rver: restores the missing object only"
+is "$("$P" "$R" restore-real get d/rand.bin)" newer "s3rver: the newer object is left"
+is "$(s3gc-list --prefix .s3gc-probe | wc -l | tr -d ' ')" 0 "s3rver: no probe object is left"
 
 done_testing

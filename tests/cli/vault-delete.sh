@@ -72,6 +72,15 @@ is "$(s3gc-list | wc -l | tr -d ' ')" 11 "all eleven are still there"
 # Per-key errors, transient and not.
 op3=$(s3gc-vault new-op)
 grep '^k/2[0-4]' after | s3gc-vault put --op "$op3" > v3
+curl -fsS -X POST "$S3MEM_URL/_s3mem/reset-stats" > /dev/null
+printf 'op=deleteobjects nth=2 reset-after=50\n' | s3mem_faults # 1: the probe
+op3r=$(s3gc-vault new-op)
+printf 'k/20\n' | s3gc-vault put --op "$op3r" > v3r
+s3gc-delete --op "$op3r" --execute < v3r > out3r 2> err
+ok $? "a connection reset in the middle of DeleteObjects: sent again, exit 0: $(cat err)"
+is "$(cut -f1 out3r)" "k/20" "and the key is deleted"
+is "$(s3mem_stat faults_fired)" 1 "the reset happened"
+printf 'k/20\n' | s3gc-restore --keys > /dev/null
 printf 'op=deleteobjects key=k/21 delete-error=AccessDenied\nop=deleteobjects key=k/22 nth=1 delete-error=SlowDown\n' | s3mem_faults
 s3gc-delete --op "$op3" --execute < v3 > out4 2> err
 is $? 80 "a key S3 refuses: exit 80"

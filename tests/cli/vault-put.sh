@@ -110,6 +110,14 @@ printf 'op=get nth=1 status=503\n' | s3mem_faults
 s3gc-vault put --op "$op3" < out3 > out5
 ok $? "one 503: retried, exit 0"
 is "$(wc -l < out5 | tr -d ' ')" 5 "every object vaulted"
+curl -fsS -X POST "$S3MEM_URL/_s3mem/reset-stats" > /dev/null
+printf 'op=get key=a/one-mib nth=1 reset-after=300000\n' | s3mem_faults
+op3r=$(s3gc-vault new-op)
+grep '^a/one-mib' out3 | s3gc-vault put --op "$op3r" > out5r 2> err
+ok $? "a connection reset in the middle of a body: fetched again, exit 0: $(cat err)"
+is "$(s3mem_stat faults_fired)" 1 "the reset happened"
+s3gc-vault verify "$op3r" > /dev/null
+ok $? "and the copy reads back whole"
 printf 'op=get key=a/one-mib count=0 status=500\n' | s3mem_faults
 op4=$(s3gc-vault new-op)
 s3gc-vault put --op "$op4" < out3 > out6 2> err

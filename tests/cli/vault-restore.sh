@@ -147,6 +147,19 @@ printf 'r/big\n' | s3gc-restore --keys --part-size 5 > out 2> err
 ok $? "an error in a 200 from CompleteMultipartUpload is retried: $(cat err)"
 "$P" "$U" bkt get r/big | cmp -s - big.bin
 ok $? "with the original bytes"
+# Connections reset in the middle of a part, and of a PUT: sent again.
+"$P" "$U" bkt delete r/big
+"$P" "$U" bkt delete r/mib-copy 2> /dev/null
+curl -fsS -X POST "$S3MEM_URL/_s3mem/reset-stats" > /dev/null
+printf 'op=part nth=2 reset-after=100\nop=put key=r/small nth=1 reset-after=100\n' | s3mem_faults
+"$P" "$U" bkt delete r/small
+printf 'r/big\nr/small\n' | s3gc-restore --keys --part-size 5 > out 2> err
+ok $? "resets in a part and in a PUT: restored: $(cat err)"
+is "$(s3mem_stat faults_fired)" 2 "both resets happened"
+"$P" "$U" bkt get r/big | cmp -s - big.bin && "$P" "$U" bkt get r/small |
+	cmp -s - "orig.$(printf 'r/small' | md5sum | cut -c1-8)"
+ok $? "with the original bytes"
+printf '' | s3mem_faults
 # If-None-Match on the completion: an object that exists by then is left.
 printf '' | s3mem_faults
 printf 'r/big\n' | s3gc-restore --keys --part-size 5 > out 2> err
@@ -225,5 +238,9 @@ ok $? "s3rver: a second restore, without --head-first: $(cat err)"
 is "$(cut -f1 rout2)" "d/text file.txt" "s3rver: restores the missing object only"
 is "$("$P" "$R" restore-real get d/rand.bin)" newer "s3rver: the newer object is left"
 is "$(s3gc-list --prefix .s3gc-probe | wc -l | tr -d ' ')" 0 "s3rver: no probe object is left"
+
+# The audit trail and the index never hold the credentials.
+grep -rl "$AWS_SECRET_ACCESS_KEY" "$T/vault" > leaked
+is "$(wc -l < leaked | tr -d ' ')" 0 "no file of the vault holds the secret key: $(cat leaked)"
 
 done_testing

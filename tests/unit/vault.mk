@@ -22,7 +22,7 @@ check_PROGRAMS += tests/tools/s3obj-probe
 tests_tools_s3obj_probe_LDADD = $(S3GC_LIBS)
 TESTS += tests/cli/s3obj.sh tests/cli/vault-put.sh tests/cli/vault-delete.sh \
 	tests/cli/vault-restore.sh tests/cli/vault-crash.sh tests/cli/vault-faults.sh \
-	tests/cli/vault-leaks.sh
+	tests/cli/vault-leaks.sh tests/cli/vault-roundtrip.sh
 EXTRA_DIST += tests/cli/s3obj.sh tests/cli/vault-put.sh tests/cli/vault-delete.sh \
 	tests/cli/vault-restore.sh tests/cli/vault-crash.sh tests/cli/vault-faults.sh \
-	tests/cli/vault-leaks.sh
+	tests/cli/vault-leaks.sh tests/cli/vault-roundtrip.sh

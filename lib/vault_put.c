@@ -346,9 +346,12 @@ static int settle(struct vault_put *vp, struct job *j, struct s3gc_err *e)
 	}
 	if (audit_line(vp, &j->o, blob, j->res == VP_HELD && j->repair[0] ? "repaired" :
 		       outcome[j->res], j->res == VP_FAILED ? j->err.msg : NULL, e) < 0) {
-		if (j->res == VP_FAILED)
-			err_set(e, e->cls, e->code, "%s; and the audit trail could not say so: %s",
-				j->err.msg, e->msg);
+		if (j->res == VP_FAILED) {
+			struct s3gc_err ae = *e;
+
+			err_set(e, ae.cls, ae.code, "%s; and the audit trail could not say so: %s",
+				j->err.msg, ae.msg);
+		}
 		return -1;
 	}
 	switch (j->res) {

@@ -23,3 +23,4 @@ include lib/db_pg.mk
 include lib/cdc_apply.mk
 include lib/cdc_pg.mk
 include lib/vault.mk
+include lib/diff.mk

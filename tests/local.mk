@@ -44,4 +44,5 @@ include tests/unit/cdcapply.mk
 include tests/unit/pgcopy.mk
 include tests/unit/extsort.mk
 include tests/unit/vault.mk
+include tests/unit/diff.mk
 include tests/cli/refs.mk

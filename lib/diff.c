@@ -1,0 +1,119 @@
+/* diff.c: the listing against the reference store (see diff.h). */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "diff.h"
+#include "keyspace.h"
+
+struct diff {
+	struct diff_opts o;
+	struct refs_iter *it;
+	const char *ref;      /* the iterator's key, or NULL at its end */
+	size_t reflen;
+	struct buf prev;      /* the last key given */
+	int have_prev;
+	struct diff_stats st;
+};
+
+static int next_ref(struct diff *d, struct s3gc_err *e)
+{
+	int rc = refs_iter_next(d->it, &d->ref, &d->reflen, NULL, e);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		d->ref = NULL;
+	return 0;
+}
+
+int diff_begin(struct diff **dp, struct refs *r, const struct diff_opts *o,
+	       struct s3gc_err *e)
+{
+	struct diff *d = calloc(1, sizeof(*d));
+
+	*dp = NULL;
+	if (!d)
+		return err_sys(e, S3GC_E_SYS, ENOMEM, "cannot allocate memory");
+	d->o = *o;
+	buf_init(&d->prev, 0);
+	if (refs_iter_open(r, &d->it, e) < 0 || next_ref(d, e) < 0) {
+		diff_end(d);
+		return -1;
+	}
+	*dp = d;
+	return 0;
+}
+
+void diff_end(struct diff *d)
+{
+	if (!d)
+		return;
+	if (d->it)
+		refs_iter_close(d->it);
+	buf_release(&d->prev);
+	free(d);
+}
+
+const struct diff_stats *diff_stats(const struct diff *d)
+{
+	return &d->st;
+}
+
+static int excluded(const struct diff *d, const struct obj *o)
+{
+	for (size_t i = 0; i < d->o.nexclude; i++) {
+		size_t n = strlen(d->o.exclude[i]);
+
+		if (n <= o->key_len && !memcmp(o->key, d->o.exclude[i], n))
+			return 1;
+	}
+	return 0;
+}
+
+int diff_one(struct diff *d, const struct obj *o, enum diff_verdict *v,
+	     struct s3gc_err *e)
+{
+	int c = 1;
+
+	if (d->have_prev) {
+		int order = ks_cmp(d->prev.data, d->prev.len, o->key, o->key_len);
+
+		if (order == 0)
+			return err_set(e, S3GC_E_DATA, 0, "'%.*s' comes twice",
+				       (int)(o->key_len > 200 ? 200 : o->key_len), o->key);
+		if (order > 0)
+			return err_set(e, S3GC_E_DATA, 0, "not in key order: '%.*s' comes after "
+				       "'%.*s' (sort with LC_ALL=C sort, or use --sort)",
+				       (int)(o->key_len > 200 ? 200 : o->key_len), o->key,
+				       (int)(d->prev.len > 200 ? 200 : d->prev.len), d->prev.data);
+	}
+	buf_reset(&d->prev);
+	if (buf_add(&d->prev, o->key, o->key_len, e) < 0)
+		return -1;
+	d->have_prev = 1;
+	d->st.scanned++;
+	/* The store's keys below this one are no object's: pass them. */
+	while (d->ref && (c = ks_cmp(d->ref, d->reflen, o->key, o->key_len)) < 0)
+		if (next_ref(d, e) < 0)
+			return -1;
+	if (!d->ref)
+		c = 1;
+	if (excluded(d, o)) {
+		*v = DIFF_EXCLUDED;
+		d->st.excluded++;
+	} else if (c == 0) {
+		*v = DIFF_REFERENCED;
+		d->st.referenced++;
+	} else if (!o->has_meta || (long long)(d->o.now - o->mtime) < d->o.retention_s) {
+		*v = DIFF_YOUNG;
+		d->st.young++;
+	} else {
+		*v = DIFF_CANDIDATE;
+		d->st.candidates++;
+	}
+	return 0;
+}

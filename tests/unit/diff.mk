@@ -1,0 +1,6 @@
+# tests/unit/diff.mk: the listing against the reference store
+check_PROGRAMS += tests/unit/t-diff
+TESTS += tests/unit/t-diff
+tests_unit_t_diff_SOURCES = tests/unit/t-diff.c tests/unit/refstest.h tests/unit/testutil.c \
+	tests/unit/testutil.h tests/unit/tap.h
+tests_unit_t_diff_LDADD = $(S3GC_LIBS)

@@ -36,6 +36,7 @@
 #define NOPROC_BATCH 2000
 #define STATUS_MS 10000      /* status updates at least this often */
 #define RECHECK_MS 30000     /* follow: tables re-checked this often when idle */
+#define CAUGHT_MS 10000      /* follow: the caught-up time committed this often when idle */
 
 struct stream {
 	struct refs *r;
@@ -54,6 +55,10 @@ struct stream {
 	uint64_t stored;      /* position committed to the store */
 	uint64_t confirmed;   /* position sent to the server */
 	int64_t commit_time;  /* of the last applied transaction, PG microseconds */
+	time_t caught;        /* every change committed before this time is in
+				 the store at `pending` (0: not known) */
+	time_t caught_stored; /* the caught-up time committed */
+	long long caught_ms;  /* when it was last committed on its own */
 	long long opened_ms, status_ms;
 	struct pgo_msg m;
 };
@@ -81,6 +86,14 @@ static int open_txn(struct stream *s, struct s3gc_err *e)
 }
 
 /* Commit the open store transaction with its position, then tell the server. */
+static int meta_time(struct refs *r, const char *name, time_t t, struct s3gc_err *e)
+{
+	char when[RFC3339_LEN + 1];
+
+	time_format_rfc3339(t, when);
+	return refs_meta_set(r, name, when, strlen(when), e);
+}
+
 static int flush(struct stream *s, struct s3gc_err *e)
 {
 	char text[PG_LSN_MAX];
@@ -100,10 +113,13 @@ static int flush(struct stream *s, struct s3gc_err *e)
 			goto fail;
 		s->commit_time = 0;
 	}
+	if (s->caught > s->caught_stored && meta_time(s->r, REFS_META_CAUGHT_UP, s->caught, e) < 0)
+		goto fail;
 	s->open = 0;
 	s->full = 0;
 	if (refs_commit(s->r, e) < 0)
 		return -1;
+	s->caught_stored = s->caught;
 	s->st->commits++;
 	s->stored = s->pending;
 	s->st->end_lsn = s->stored;
@@ -113,6 +129,24 @@ fail:
 	refs_abort(s->r);
 	s->open = 0;
 	return -1;
+}
+
+/* With no store transaction open: commit a newer caught-up time alone. */
+static int mark_caught(struct stream *s, struct s3gc_err *e)
+{
+	if (s->open || s->caught <= s->caught_stored)
+		return 0;
+	if (refs_begin(s->r, 1, e) < 0)
+		return -1;
+	if (meta_time(s->r, REFS_META_CAUGHT_UP, s->caught, e) < 0) {
+		refs_abort(s->r);
+		return -1;
+	}
+	if (refs_commit(s->r, e) < 0)
+		return -1;
+	s->caught_stored = s->caught;
+	s->caught_ms = time_mono_ms();
+	return 0;
 }
 
 /*
@@ -284,6 +318,7 @@ struct loop {
 	int follow;
 	volatile sig_atomic_t *stop;
 	uint64_t target;
+	time_t t0;            /* just before IDENTIFY_SYSTEM */
 };
 
 static int run(struct stream *s, const struct loop *l, struct s3gc_err *e)
@@ -296,8 +331,12 @@ static int run(struct stream *s, const struct loop *l, struct s3gc_err *e)
 		size_t n;
 		int wait, k;
 
-		if (!l->follow && !s->in_txn && s->pending >= l->target)
-			return flush(s, e);
+		if (!l->follow && !s->in_txn && s->pending >= l->target) {
+			/* Everything committed before IDENTIFY_SYSTEM is in. */
+			if (l->t0 > s->caught)
+				s->caught = l->t0;
+			return s->open ? flush(s, e) : mark_caught(s, e);
+		}
 		if (l->follow && l->stop && *l->stop)
 			return s->in_txn ? 0 : flush(s, e);
 		wait = s->open && !s->in_txn ? 0 : l->follow ? 1000 : 200;
@@ -307,6 +346,9 @@ static int run(struct stream *s, const struct loop *l, struct s3gc_err *e)
 		if (k == 0) {
 			/* Nothing more for now: commit what is read, keep the server informed. */
 			if (!s->in_txn && flush(s, e) < 0)
+				return -1;
+			if (!s->open && time_mono_ms() - s->caught_ms >= CAUGHT_MS &&
+			    mark_caught(s, e) < 0)
 				return -1;
 			if (!s->open && time_mono_ms() - s->status_ms >= (l->follow ? STATUS_MS : 200) &&
 			    send_status(s, !l->follow, e) < 0)
@@ -323,6 +365,10 @@ static int run(struct stream *s, const struct loop *l, struct s3gc_err *e)
 		if (f.kind == 'k') {
 			if (advance(s, f.wal_end, e) < 0)
 				return -1;
+			/* The server has sent everything it had when it sent this. */
+			if (!s->in_txn && s->pending >= f.wal_end &&
+			    (time_t)pg_time_to_unix(f.send_time) > s->caught)
+				s->caught = (time_t)pg_time_to_unix(f.send_time);
 			if (f.reply_requested && send_status(s, 0, e) < 0)
 				return -1;
 			continue;
@@ -341,7 +387,7 @@ int cdc_pg_stream(const struct conf *c, const struct norm_ctx *n,
 {
 	struct pgconn q = PGCONN_INIT, rc = PGCONN_INIT;
 	struct stream s;
-	struct loop l = { c, o, &q, follow, stop, 0 };
+	struct loop l = { c, o, &q, follow, stop, 0, 0 };
 	struct pg_system sys;
 	uint64_t pos;
 	size_t mapped;
@@ -362,12 +408,15 @@ int cdc_pg_stream(const struct conf *c, const struct norm_ctx *n,
 		goto out;
 	if (pgc_connect(&q, o, e) < 0 || preflight(&q, c, o, pos, e) < 0)
 		goto out;
-	if (db_pg_connect(&rc, o->conninfo, 1, e) < 0 ||
-	    db_pg_identify(&rc, &sys, e) < 0)
+	if (db_pg_connect(&rc, o->conninfo, 1, e) < 0)
+		goto out;
+	l.t0 = time(NULL);
+	if (db_pg_identify(&rc, &sys, e) < 0)
 		goto out;
 	l.target = sys.xlogpos;
 	if (!follow && pos >= l.target) {
-		ret = 0;
+		s.caught = l.t0;
+		ret = mark_caught(&s, e);
 		goto out;
 	}
 	if (db_pg_start_replication(&rc, o->slot, pos, o->publication, e) < 0) {

@@ -37,6 +37,8 @@
 #define REFS_META_POSITION "source_position"    /* LSN, binlog position */
 #define REFS_META_CHANGED "last_change_time"    /* RFC 3339 time */
 #define REFS_META_SLOT "slot_name"
+#define REFS_META_CAUGHT_UP "caught_up"         /* RFC 3339 time: every change
+						   committed before it is in */
 
 struct refs; /* opaque */
 

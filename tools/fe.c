@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "fdio.h"
 #include "fe.h"
 #include "log.h"
 #include "rec.h"
@@ -153,4 +155,39 @@ int fe_write_obj(struct buf *line, const struct obj *o, struct s3gc_err *e)
 	if (fwrite(line->data, 1, line->len, stdout) != line->len || fflush(stdout) != 0)
 		return err_sys(e, S3GC_E_IO, errno, "cannot write to standard output");
 	return 0;
+}
+
+int fe_write_file(const char *path, const char *data, size_t n, struct s3gc_err *e)
+{
+	struct buf tmp = BUF_INIT;
+	int fd = -1, rc = -1;
+
+	if (buf_addf(&tmp, e, "%s.tmp.%ld", path, (long)getpid()) < 0)
+		return -1;
+	if ((fd = open(tmp.data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0) {
+		err_sys(e, S3GC_E_IO, errno, "cannot write '%s'", tmp.data);
+		goto out;
+	}
+	if (fd_write_all(fd, data, n) < 0 || fsync(fd) < 0) {
+		err_sys(e, S3GC_E_IO, errno, "cannot write '%s'", tmp.data);
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		err_sys(e, S3GC_E_IO, errno, "cannot write '%s'", tmp.data);
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp.data, path) < 0) {
+		err_sys(e, S3GC_E_IO, errno, "cannot rename '%s' to '%s'", tmp.data, path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0)
+		unlink(tmp.data);
+	buf_release(&tmp);
+	return rc;
 }

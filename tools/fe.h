@@ -55,4 +55,11 @@ void fe_conf_s3(struct conf *c, const char *bucket, const char *endpoint,
  */
 int fe_write_obj(struct buf *line, const struct obj *o, struct s3gc_err *e);
 
+/*
+ * Replace file path with data[0..n) whole or not at all: a temporary file
+ * beside it, written, fsync'd and renamed over it. S3GC_E_IO naming the
+ * path on failure.
+ */
+int fe_write_file(const char *path, const char *data, size_t n, struct s3gc_err *e);
+
 #endif

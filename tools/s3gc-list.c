@@ -21,7 +21,7 @@ static void usage(int status)
 		fe_try_help(status);
 	printf("Usage: %s [-c FILE] [--bucket B] [--endpoint URL] [--region R]\n"
 	       "       [--prefix P] [--start-after K] [--jobs N] [--retries N]\n"
-	       "       [--timeout SECONDS] [--max-keys N] [-v] [-q]\n"
+	       "       [--timeout SECONDS] [--max-keys N] [--stats FILE] [-v] [-q]\n"
 	       "Write one object record (key, size, last_modified, etag, storage class)\n"
 	       "per object of the bucket to standard output, in key order.\n"
 	       "\n"
@@ -35,6 +35,8 @@ static void usage(int status)
 	       "      --retries N        tries per request (default 5)\n"
 	       "      --timeout SECONDS  give up a try after this long without data (30)\n"
 	       "      --max-keys N       ask for pages of at most N keys (1 to 1000)\n"
+	       "      --stats FILE       write the listing's facts as JSON to FILE: complete,\n"
+	       "                         keys, started, server_time (for s3gc-diff)\n"
 	       "  -v, --verbose          say more on stderr (repeatable)\n"
 	       "  -q, --quiet            errors only\n"
 	       "      --help             show this help\n"
@@ -47,7 +49,7 @@ static void usage(int status)
 }
 
 enum { OPT_BUCKET = 256, OPT_ENDPOINT, OPT_REGION, OPT_PREFIX, OPT_START_AFTER,
-       OPT_RETRIES, OPT_TIMEOUT, OPT_MAX_KEYS, OPT_HELP, OPT_VERSION };
+       OPT_RETRIES, OPT_TIMEOUT, OPT_MAX_KEYS, OPT_STATS, OPT_HELP, OPT_VERSION };
 
 static const struct option longopts[] = {
 	{ "config", required_argument, NULL, 'c' },
@@ -60,6 +62,7 @@ static const struct option longopts[] = {
 	{ "retries", required_argument, NULL, OPT_RETRIES },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "max-keys", required_argument, NULL, OPT_MAX_KEYS },
+	{ "stats", required_argument, NULL, OPT_STATS },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -68,7 +71,7 @@ static const struct option longopts[] = {
 };
 
 struct flags {
-	const char *config, *bucket, *endpoint, *region;
+	const char *config, *bucket, *endpoint, *region, *stats;
 	struct s3list_opts list;
 	int retries, timeout;
 };
@@ -89,6 +92,7 @@ static void parse_args(int argc, char **argv, struct flags *f)
 		case OPT_RETRIES: f->retries = fe_int_arg("--retries", optarg, 1, 100); break;
 		case OPT_TIMEOUT: f->timeout = fe_int_arg("--timeout", optarg, 1, 3600); break;
 		case OPT_MAX_KEYS: f->list.max_keys = fe_int_arg("--max-keys", optarg, 1, 1000); break;
+		case OPT_STATS: f->stats = optarg; break;
 		case 'v': fe_verbose(); break;
 		case 'q': fe_quiet(); break;
 		case OPT_HELP: usage(0); break;
@@ -106,6 +110,31 @@ static int write_out(void *arg, const char *p, size_t n, struct s3gc_err *e)
 	if (fwrite(p, 1, n, stdout) != n)
 		return err_sys(e, S3GC_E_IO, errno, "cannot write to standard output");
 	return 0;
+}
+
+/* The listing's facts, for s3gc-diff: whether it is whole, and the clocks. */
+static int write_stats(const char *path, int complete, const struct s3list_stats *st,
+		       time_t started, struct s3gc_err *e)
+{
+	char t0[RFC3339_LEN + 1], ts[RFC3339_LEN + 1];
+	struct buf b = BUF_INIT;
+	int rc;
+
+	time_format_rfc3339(started, t0);
+	if (st->server_date)
+		time_format_rfc3339(st->server_date, ts);
+	rc = buf_addf(&b, e, "{\"complete\":%s,\"keys\":%llu,\"pages\":%llu,\"retries\":%llu,"
+		      "\"started\":\"%s\"", complete ? "true" : "false", st->keys, st->pages,
+		      st->retries, t0);
+	if (rc == 0 && st->server_date)
+		rc = buf_addf(&b, e, ",\"server_time\":\"%s\",\"clock_skew_s\":%lld", ts,
+			      (long long)(st->server_date - started));
+	if (rc == 0)
+		rc = buf_adds(&b, "}\n", e);
+	if (rc == 0)
+		rc = fe_write_file(path, b.data, b.len, e);
+	buf_release(&b);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -144,6 +173,14 @@ int main(int argc, char **argv)
 		time_format_rfc3339(st.server_date, when);
 		log_msg(LOG_INFO, "server clock %s, %+lld s from the local clock", when,
 			(long long)(st.server_date - started));
+	}
+	if (f.stats) {
+		struct s3gc_err se;
+
+		if (write_stats(f.stats, rc == 0, &st, started, &se) < 0 && rc == 0) {
+			e = se;
+			rc = -1;
+		}
 	}
 	s3_client_release(&client);
 	conf_release(&conf);

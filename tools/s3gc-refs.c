@@ -522,6 +522,7 @@ static int cmd_stat(const struct flags *f, const struct conf *c)
 	stat_meta(r, REFS_META_POSITION, "position", &v);
 	have_pos = v.len > 0 && pg_lsn_parse(buf_str(&v), &pos) == 0;
 	stat_meta(r, REFS_META_CHANGED, "last_change_time", &v);
+	stat_meta(r, REFS_META_CAUGHT_UP, "caught_up", &v);
 	stat_meta(r, REFS_META_SLOT, "slot", &v);
 	refs_abort(r);
 	refs_close(r);

@@ -122,6 +122,25 @@ is "$?" 78 "a credentials file that is not there: exit 78"
 grep -q "cannot open credentials file '$T/none'" err
 ok $? "a credentials file that is not there: the message names it"
 
+# --stats: the listing's facts for s3gc-diff.
+fault ""
+$L --stats st.json > out 2> err
+ok $? "--stats"
+grep -q '"complete":true' st.json && grep -q "\"keys\":$(wc -l < out | tr -d ' ')," st.json
+ok $? "--stats: complete, with the number of keys: $(cat st.json)"
+grep -Eq '"started":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z".*"server_time":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z","clock_skew_s":-?[0-9]+}' st.json
+ok $? "--stats: the local start, the server's clock and the skew"
+fault "op=list count=0 status=500"
+$L --retries 2 --stats st.json > out 2> err
+is "$?" 75 "a listing that fails: exit 75"
+grep -q '"complete":false' st.json
+ok $? "--stats says it is not complete"
+fault ""
+$L --stats "$T/no/such/dir/st.json" > out 2> err
+is "$?" 74 "--stats into a directory that is not there: exit 74"
+grep -q "no/such/dir/st.json" err
+ok $? "naming the file"
+
 kill_port=$S3MEM_PORT
 s3gc-list --endpoint "http://127.0.0.1:1" --bucket bkt --retries 2 > out 2> err
 is "$?" 69 "nothing listening: exit 69"

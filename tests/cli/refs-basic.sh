@@ -119,7 +119,17 @@ sql -c "delete from users where id = 1"
 sync_ok "a delete by primary key"
 is "$(count_of shared.jpg)" 2 "the key stays while other rows hold it"
 sql -c "update posts set thumb = 'other.jpg' where id = 10"
+before=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 sync_ok "an update a -> b"
+after=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+caught=$(R stat | sed -n 's/^caught_up	//p')
+ok "$([ "$caught" \> "$before" ] || [ "$caught" = "$before" ]; echo $?)" \
+	"stat: caught_up ($caught) is when the sync began, not before ($before)"
+ok "$([ "$caught" \< "$after" ] || [ "$caught" = "$after" ]; echo $?)" "nor after it ended ($after)"
+sleep 1
+R sync 2> /dev/null
+caught2=$(R stat | sed -n 's/^caught_up	//p')
+ok "$([ "$caught2" \> "$caught" ]; echo $?)" "a sync with nothing to apply moves it on too: $caught2"
 is "$(count_of shared.jpg)" 1 "update a -> b drops one reference to a"
 is "$(count_of other.jpg)" 1 "and adds one to b"
 sql -c "update posts set image = 'p/10b.jpg' where id = 10" -c "insert into users values (12, 'u/2.jpg')"

@@ -123,14 +123,18 @@ static int make_slot(struct pgconn *q, struct pgconn *rc,
 	return 0;
 }
 
-static int finish(struct refs *r, uint64_t lsn, struct s3gc_err *e)
+/* The position, the completion time, and caught_up: every change committed
+ * before the slot was made (t0) is in the snapshot. */
+static int finish(struct refs *r, uint64_t lsn, time_t t0, struct s3gc_err *e)
 {
-	char text[PG_LSN_MAX], when[RFC3339_LEN + 1];
+	char text[PG_LSN_MAX], when[RFC3339_LEN + 1], caught[RFC3339_LEN + 1];
 
 	pg_lsn_format(lsn, text);
 	time_format_rfc3339(time(NULL), when);
+	time_format_rfc3339(t0, caught);
 	if (meta_str(r, REFS_META_POSITION, text, e) < 0 ||
-	    meta_str(r, REFS_META_SNAPSHOT, when, e) < 0)
+	    meta_str(r, REFS_META_SNAPSHOT, when, e) < 0 ||
+	    meta_str(r, REFS_META_CAUGHT_UP, caught, e) < 0)
 		return -1;
 	return refs_commit(r, e);
 }
@@ -144,6 +148,7 @@ int cdc_pg_snapshot(const struct conf *c, const struct norm_ctx *n,
 	struct buf snapname = BUF_INIT, sql = BUF_INIT;
 	struct snap s;
 	uint64_t lsn = 0;
+	time_t t0;
 	int slot_made = 0, ret = -1;
 
 	memset(st, 0, sizeof *st);
@@ -157,6 +162,7 @@ int cdc_pg_snapshot(const struct conf *c, const struct norm_ctx *n,
 	if (pgc_connect(&q, o, e) < 0 || pgc_describe(&q, c, 0, &ts, e) < 0 ||
 	    pgc_publication(&q, &ts, o->publication, 1, e) < 0)
 		goto out;
+	t0 = time(NULL);
 	if (make_slot(&q, &rc, o, &lsn, &snapname, e) < 0)
 		goto out;
 	slot_made = 1;
@@ -177,7 +183,7 @@ int cdc_pg_snapshot(const struct conf *c, const struct norm_ctx *n,
 	if (db_pg_command(&q, "COMMIT", 0, NULL, e) < 0 ||
 	    refs_bulk_end(r, e) < 0)
 		goto abort;
-	if (finish(r, lsn, e) < 0 || refs_rebuild_commit(r, e) < 0)
+	if (finish(r, lsn, t0, e) < 0 || refs_rebuild_commit(r, e) < 0)
 		goto abort;
 	slot_made = 0;
 	ret = 0;

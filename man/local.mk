@@ -5,3 +5,4 @@ dist_man_MANS += man/s3gc-refs.1
 dist_man_MANS += man/s3gc-vault.1
 dist_man_MANS += man/s3gc-delete.1
 dist_man_MANS += man/s3gc-restore.1
+dist_man_MANS += man/s3gc-diff.1

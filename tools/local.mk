@@ -25,3 +25,7 @@ tools_s3gc_delete_LDADD = $(TOOL_LIBS)
 bin_PROGRAMS += tools/s3gc-restore
 tools_s3gc_restore_SOURCES = tools/s3gc-restore.c
 tools_s3gc_restore_LDADD = $(TOOL_LIBS)
+
+bin_PROGRAMS += tools/s3gc-diff
+tools_s3gc_diff_SOURCES = tools/s3gc-diff.c
+tools_s3gc_diff_LDADD = $(TOOL_LIBS)

@@ -8,3 +8,5 @@ check_PROGRAMS += tests/unit/t-keyset
 TESTS += tests/unit/t-keyset
 tests_unit_t_keyset_SOURCES = tests/unit/t-keyset.c tests/unit/tap.h
 tests_unit_t_keyset_LDADD = $(S3GC_LIBS)
+TESTS += tests/cli/diff.sh tests/cli/diff-leaks.sh
+EXTRA_DIST += tests/cli/diff.sh tests/cli/diff-leaks.sh

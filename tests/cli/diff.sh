@@ -1,0 +1,180 @@
+#!/bin/sh
+# s3gc-diff against a real PostgreSQL: each rule (unreferenced and old, too
+# young, excluded, referenced as a key, a URL, in an array, in JSON), the
+# verification against the live database (a row written after the listing
+# keeps its object), each brake and --force, bad input, a database that is
+# down, and the stats.
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/pg/lib.sh"
+start_pg
+
+cat > "$T/s3gc.conf" <<CONF
+bucket = media
+cdc_backend = postgres
+vault_path = $T/vault
+retention_days = 7
+exclude_prefix = keep/
+[tables]
+users = avatar
+posts = image
+gal = photos:array, meta:json
+CONF
+export S3GC_CONFIG="$T/s3gc.conf"
+long=$(awk 'BEGIN { for (i = 0; i < 1019; i++) printf "%c", 97 + i % 26 }')
+psql -qAtX -v ON_ERROR_STOP=1 > /dev/null <<SQL
+create table users (id int primary key, avatar text);
+create table posts (id int primary key, image text);
+create table gal (id int primary key, photos text[], meta jsonb);
+insert into users values (1, 'u/1.jpg'), (2, '/u/2.jpg');
+insert into posts values (1, 'https://media.s3.amazonaws.com/p/url%20form.jpg?X-Amz-Expires=60');
+insert into gal values (1, '{g/arr.jpg,other.jpg}', '["g/json.jpg"]');
+SQL
+s3gc-refs snapshot 2> err
+ok $? "snapshot: $(cat err)"
+
+now=2026-12-01T00:00:00Z
+old=2026-11-01T00:00:00Z
+young=2026-11-28T00:00:00Z
+etag=d41d8cd98f00b204e9800998ecf8427e
+rec() { printf '%s\t0\t%s\t%s\n' "$1" "$2" "$etag"; }
+{
+	rec g/arr.jpg $old
+	rec g/json.jpg $old
+	rec keep/x $old
+	rec "l/$long" $old
+	rec o/old $old
+	rec o/young $young
+	rec 'p/url form.jpg' $old
+	rec u/1.jpg $old
+	rec u/2.jpg $old
+	rec z/orphan $old
+} > list
+D() { s3gc-diff --server-time $now --max-delete 100% "$@"; }
+
+D < list > out 2> err
+ok $? "a diff: $(cat err)"
+is "$(cut -f1 out | sed 's/^l\/.*/l\/LONG/' | tr '\n' ' ')" "l/LONG o/old z/orphan " \
+	"the candidates: unreferenced and old"
+grep -qx "$(rec o/old $old)" out
+ok $? "written as they came"
+for k in o/young keep/x u/1.jpg u/2.jpg 'p/url form.jpg' g/arr.jpg g/json.jpg; do
+	grep -q "^$k	" out
+	is $? 1 "not a candidate: $k"
+done
+
+# The database itself is asked: rows the store has not seen keep their objects.
+psql -qAtX -v ON_ERROR_STOP=1 > /dev/null <<SQL
+insert into users values (3, 's3://media/z/orphan');
+insert into gal values (2, '{"l/$long"}', null);
+SQL
+D < list > out 2> err
+ok $? "rows written after the snapshot, not synced"
+is "$(cut -f1 out | tr '\n' ' ')" "o/old " "their objects are kept: only o/old is a candidate"
+grep -q '2 candidates are referenced in the database: the reference store was behind' err
+ok $? "and it says the store was behind: $(cat err)"
+D --no-verify < list > out 2> err
+ok $? "--no-verify"
+is "$(wc -l < out | tr -d ' ')" 3 "trusts the store alone: three candidates"
+psql -qAtX -c "delete from users where id = 3; delete from gal where id = 2" > /dev/null
+
+# The race: a row referencing a candidate written after the listing and
+# before the verification.
+s3gc-refs sync 2> /dev/null
+{
+	cat list
+	psql -qAtX -c "insert into posts values (2, 'https://media.s3.amazonaws.com/o/old')" > /dev/null
+} | D > out 2> err
+ok $? "a row written while the listing is read"
+grep -q '^o/old	' out
+is $? 1 "keeps o/old: the verification sees it"
+psql -qAtX -c "delete from posts where id = 2" > /dev/null
+s3gc-refs sync 2> /dev/null
+
+# Stats.
+D --stats st.json < list > out 2> err
+ok $? "--stats"
+grep -q '"scanned":10,"excluded":1,"too_young":1,"referenced":5,"candidates":3,"verified_orphans":3,"dropped_by_verification":0' st.json
+ok $? "the counts: $(cat st.json)"
+
+# Brakes: each refuses with 85 and writes nothing; --force passes.
+D --max-delete 2 < list > out 2> err
+is $? 85 "more candidates than --max-delete 2: exit 85"
+is "$(wc -c < out | tr -d ' ')" 0 "nothing written"
+grep -q '3 candidates of 10 objects listed is more than --max-delete allows (2)' err
+ok $? "the message says why: $(cat err)"
+s3gc-diff --server-time $now < list > out 2> err
+is $? 85 "the default limit, 10% of what is listed: exit 85"
+D --max-delete 30% < list > out 2> err
+is $? 0 "--max-delete 30%: passes"
+s3gc-diff --server-time $now --force < list > out 2> err
+is $? 0 "--force lifts the limit"
+is "$(wc -l < out | tr -d ' ')" 3 "and the candidates are written"
+grep -q 'going on: --force' err
+ok $? "saying so"
+
+# The store behind the listing: the listing started after it was caught up.
+printf '{"complete":true,"keys":10,"started":"2099-01-01T00:00:00Z","server_time":"%s"}\n' $now > late.json
+s3gc-diff --listing late.json --max-delete 100% < list > out 2> err
+is $? 85 "a listing started after the store was caught up: exit 85"
+grep -q 'before the listing started' err
+ok $? "the message says so: $(cat err)"
+s3gc-diff --listing late.json --max-delete 100% --force < list > out 2> err
+is $? 0 "--force passes"
+printf '{"complete":false,"keys":3,"started":"%s","server_time":"%s"}\n' $now $now > part.json
+s3gc-diff --listing part.json --force < list > out 2> err
+is $? 85 "a listing that did not complete: exit 85, even with --force"
+
+# The store shrinking sharply since the last run.
+D < list > /dev/null 2>&1
+psql -qAtX -c "delete from users; delete from gal" > /dev/null
+s3gc-refs sync 2> /dev/null
+D < list > out 2> err
+is $? 85 "the store lost most of its keys since the last run: exit 85"
+grep -q 'fewer, more than --max-ref-drop allows' err
+ok $? "the message says so: $(cat err)"
+D --force < list > out 2> err
+is $? 0 "--force passes"
+D < list > out 2> err
+is $? 0 "and the next run compares with that one"
+psql -qAtX -v ON_ERROR_STOP=1 > /dev/null <<SQL
+insert into users values (1, 'u/1.jpg'), (2, '/u/2.jpg');
+insert into gal values (1, '{g/arr.jpg,other.jpg}', '["g/json.jpg"]');
+SQL
+s3gc-refs sync 2> /dev/null
+
+# A store without a snapshot.
+s3gc-refs --refs "$T/loaded" load < /dev/null 2> /dev/null
+D --refs "$T/loaded" < list > out 2> err
+is $? 85 "a store that never completed a snapshot: exit 85"
+grep -q 'never completed a snapshot' err
+ok $? "the message says so"
+D --refs "$T/none" < list > out 2> err
+is $? 66 "no store: exit 66"
+grep -q "no reference store in '$T/none'" err
+ok $? "naming it"
+
+# Bad input: nothing written.
+{ rec a $old; printf 'bad%%zz\n'; } | D > out 2> err
+is $? 65 "a malformed record: exit 65"
+is "$(wc -c < out | tr -d ' ')" 0 "nothing written, not even the candidate before it"
+{ rec b $old; rec a $old; } | D > out 2> err
+is $? 65 "unsorted input: exit 65"
+grep -q "^s3gc-diff: -:2: not in key order: 'a' comes after 'b'" err
+ok $? "naming the line: $(cat err)"
+{ rec a $old; rec a $old; } | D > out 2> err
+is $? 65 "a key twice: exit 65"
+s3gc-diff < list > out 2> err
+is $? 64 "no server clock: exit 64"
+
+# The database down: nothing is verified, nothing written.
+PGPORT=1 D < list > out 2> err
+rc=$?
+ok "$([ $rc -eq 69 ] || [ $rc -eq 81 ]; echo $?)" "the database down: exit 69 or 81 ($rc)"
+is "$(wc -c < out | tr -d ' ')" 0 "nothing written"
+grep -q 'could not be verified, none is written' err
+ok $? "the message says so: $(cat err)"
+sed '/^cdc_backend/d' "$T/s3gc.conf" > nover.conf
+s3gc-diff -c nover.conf --server-time $now < list > out 2> err
+is $? 78 "no database configured, no --no-verify: exit 78"
+
+done_testing

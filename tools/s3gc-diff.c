@@ -1,0 +1,608 @@
+/*
+ * s3gc-diff: the objects of a listing that nothing refers to: not in the
+ * reference store, older than the retention window by the S3 server's
+ * clock, under no excluded prefix, and not referenced in the live
+ * database either; behind the safety brakes. See s3gc-diff(1).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "conf.h"
+#include "diff.h"
+#include "fe.h"
+#include "jsonr.h"
+#include "keyset.h"
+#include "log.h"
+#include "normalise.h"
+#include "rec.h"
+#include "refs.h"
+#include "timefmt.h"
+#include "verify_pg.h"
+
+#define SKEW_WARN_S 300            /* server and local clocks this far apart: said */
+#define CHUNK_BYTES (32u << 20)    /* candidates verified per database pass */
+#define DIFF_META_KEYS "diff_last_keys" /* the store's key count at the last run */
+
+static void usage(int status)
+{
+	if (status)
+		fe_try_help(status);
+	printf("Usage: %s [-c FILE] [--refs DIR] [--listing FILE | --server-time TIME]\n"
+	       "       [--retention-days N] [--exclude-prefix P]... [--max-delete N|P%%]\n"
+	       "       [--max-ref-drop P%%] [--no-verify] [--force] [--stats FILE] [-v] [-q]\n"
+	       "Read object records (from s3gc-list, in key order) and write those of the\n"
+	       "objects nothing refers to: not in the reference store, older than the\n"
+	       "retention window by the S3 server's clock, under no excluded prefix, and\n"
+	       "not referenced in the live database either.\n"
+	       "\n"
+	       "  -c, --config FILE        read FILE instead of s3gc.conf\n"
+	       "      --refs DIR           the reference store (default VAULT_PATH/refs)\n"
+	       "      --listing FILE       what s3gc-list --stats wrote: the server's clock\n"
+	       "                           and when the listing started\n"
+	       "      --server-time TIME   the server's clock, without --listing (RFC 3339)\n"
+	       "      --retention-days N   keep objects younger than N days (the config's)\n"
+	       "      --exclude-prefix P   never a candidate under P (and the config's)\n"
+	       "      --max-delete N|P%%    refuse more candidates than N, or P%% of those\n"
+	       "                           listed (default 10%%)\n"
+	       "      --max-ref-drop P%%    refuse when the store holds P%% fewer keys than at\n"
+	       "                           the last run (default 10%%)\n"
+	       "      --no-verify          do not check candidates against the database\n"
+	       "      --force              lift the brakes (never the checks)\n"
+	       "      --stats FILE         write the counts as JSON to FILE\n"
+	       "  -v, --verbose            say more on stderr (repeatable)\n"
+	       "  -q, --quiet              errors only\n"
+	       "      --help               show this help\n"
+	       "      --version            show the version\n"
+	       "\n"
+	       "Exit status: 0; 85 when a safety brake refused (nothing written); 65 on a\n"
+	       "bad or unsorted record; 66 when there is no reference store; 81 and 69\n"
+	       "when the database cannot verify (nothing written); see s3gc(7).\n",
+	       fe_progname);
+	exit(0);
+}
+
+enum { OPT_REFS = 256, OPT_LISTING, OPT_SERVER_TIME, OPT_RETENTION, OPT_EXCLUDE,
+       OPT_MAX_DELETE, OPT_MAX_REF_DROP, OPT_NO_VERIFY, OPT_FORCE, OPT_STATS, OPT_HELP,
+       OPT_VERSION };
+
+static const struct option longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "refs", required_argument, NULL, OPT_REFS },
+	{ "listing", required_argument, NULL, OPT_LISTING },
+	{ "server-time", required_argument, NULL, OPT_SERVER_TIME },
+	{ "retention-days", required_argument, NULL, OPT_RETENTION },
+	{ "exclude-prefix", required_argument, NULL, OPT_EXCLUDE },
+	{ "max-delete", required_argument, NULL, OPT_MAX_DELETE },
+	{ "max-ref-drop", required_argument, NULL, OPT_MAX_REF_DROP },
+	{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "stats", required_argument, NULL, OPT_STATS },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct flags {
+	const char *config, *refs, *listing, *server_time, *stats;
+	int retention;              /* -1: the configuration's */
+	char **exclude;
+	size_t nexclude;
+	unsigned long long max_n;   /* --max-delete N */
+	double max_pct;             /* --max-delete P% (or the default) */
+	double max_drop;            /* --max-ref-drop, percent */
+	int no_verify, force;
+};
+
+/* "N" or "P%" (P up to 100, decimals allowed). */
+static void limit_arg(const char *opt, const char *s, unsigned long long *n, double *pct)
+{
+	char *end;
+
+	errno = 0;
+	if (*s && s[strlen(s) - 1] == '%') {
+		double p = strtod(s, &end);
+
+		if (end != s + strlen(s) - 1 || end == s || errno || p < 0 || p > 100)
+			fe_usage_error("%s: a count or a percentage (0%% to 100%%), not '%s'", opt, s);
+		*pct = p;
+		*n = 0;
+		return;
+	}
+	if (*s < '0' || *s > '9')
+		fe_usage_error("%s: a count or a percentage, not '%s'", opt, s);
+	*n = strtoull(s, &end, 10);
+	if (*end || errno)
+		fe_usage_error("%s: a count or a percentage, not '%s'", opt, s);
+	*pct = -1;
+}
+
+static void parse_args(int argc, char **argv, struct flags *f)
+{
+	unsigned long long unused;
+	char **x;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "c:vq", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': f->config = optarg; break;
+		case OPT_REFS: f->refs = optarg; break;
+		case OPT_LISTING: f->listing = optarg; break;
+		case OPT_SERVER_TIME: f->server_time = optarg; break;
+		case OPT_RETENTION:
+			f->retention = fe_int_arg("--retention-days", optarg, 0, 36500);
+			break;
+		case OPT_EXCLUDE:
+			if (!*optarg)
+				fe_usage_error("--exclude-prefix: an empty prefix would exclude everything");
+			if (!(x = realloc(f->exclude, (f->nexclude + 1) * sizeof(*x))))
+				fe_usage_error("out of memory");
+			f->exclude = x;
+			f->exclude[f->nexclude++] = optarg;
+			break;
+		case OPT_MAX_DELETE: limit_arg("--max-delete", optarg, &f->max_n, &f->max_pct); break;
+		case OPT_MAX_REF_DROP:
+			limit_arg("--max-ref-drop", optarg, &unused, &f->max_drop);
+			if (f->max_drop < 0)
+				fe_usage_error("--max-ref-drop: a percentage, not '%s'", optarg);
+			break;
+		case OPT_NO_VERIFY: f->no_verify = 1; break;
+		case OPT_FORCE: f->force = 1; break;
+		case OPT_STATS: f->stats = optarg; break;
+		case 'v': fe_verbose(); break;
+		case 'q': fe_quiet(); break;
+		case OPT_HELP: usage(0); break;
+		case OPT_VERSION: fe_version();
+		default: usage(64);
+		}
+	}
+	if (optind < argc)
+		fe_usage_error("unexpected argument '%s'", argv[optind]);
+	if (!!f->listing + !!f->server_time != 1)
+		fe_usage_error("say what the S3 server's clock is: --listing FILE (from s3gc-list "
+			       "--stats) or --server-time TIME");
+}
+
+/* ---- state ---- */
+
+struct run {
+	struct flags f;
+	struct conf conf;
+	struct refs *r;
+	char *dir;
+	time_t now, started;     /* the server's clock; when the listing began */
+	FILE *cands;             /* the candidates, as records */
+	struct buf line;
+	struct diff_stats st;
+	unsigned long long verified, dropped, refs_before, refs_now;
+	int brake;
+	char why[512];
+};
+
+static void release(struct run *w)
+{
+	if (w->cands)
+		fclose(w->cands);
+	if (w->r)
+		refs_close(w->r);
+	free(w->dir);
+	free(w->f.exclude);
+	buf_release(&w->line);
+	conf_release(&w->conf);
+}
+
+static void die(struct run *w, const struct s3gc_err *e) __attribute__((noreturn));
+static void die(struct run *w, const struct s3gc_err *e)
+{
+	struct s3gc_err copy = *e;
+
+	release(w);
+	fe_die(&copy);
+}
+
+static void die_with(struct run *w, enum s3gc_errclass cls, const char *fmt, ...)
+	__attribute__((noreturn, format(printf, 3, 4)));
+static void die_with(struct run *w, enum s3gc_errclass cls, const char *fmt, ...)
+{
+	struct s3gc_err e;
+	va_list ap;
+
+	err_clear(&e);
+	e.cls = cls;
+	va_start(ap, fmt);
+	vsnprintf(e.msg, sizeof e.msg, fmt, ap);
+	va_end(ap);
+	die(w, &e);
+}
+
+/* A safety brake: said now, refused at the end unless --force. */
+static void brake(struct run *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void brake(struct run *w, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (w->f.force) {
+		fe_warn("%s; going on: --force", msg);
+		return;
+	}
+	if (!w->brake)
+		snprintf(w->why, sizeof w->why, "%s", msg);
+	else
+		fe_warn("%s", msg);
+	w->brake++;
+}
+
+/* The server's clock and the listing's start, from --listing or --server-time. */
+static void clocks(struct run *w)
+{
+	struct buf json = BUF_INIT, v = BUF_INIT;
+	struct s3gc_err e;
+	int found;
+	FILE *fp;
+
+	if (w->f.server_time) {
+		if (time_parse_rfc3339(w->f.server_time, strlen(w->f.server_time), &w->now) < 0)
+			fe_usage_error("--server-time: an RFC 3339 time (2026-01-02T03:04:05Z), not '%s'",
+				       w->f.server_time);
+		w->started = w->now;
+		return;
+	}
+	if (!(fp = fopen(w->f.listing, "r"))) {
+		err_sys(&e, S3GC_E_NOINPUT, errno, "cannot open the listing's stats '%s'",
+			w->f.listing);
+		die(w, &e);
+	}
+	for (int ch; (ch = getc(fp)) != EOF;)
+		if (buf_addc(&json, (char)ch, &e) < 0)
+			break;
+	fclose(fp);
+	if (jsonr_get(json.data ? json.data : "", json.len, "complete", &v, &found, &e) < 0 ||
+	    !found || strcmp(buf_str(&v), "true") != 0) {
+		buf_release(&json);
+		buf_release(&v);
+		if (e.cls == S3GC_E_DATA)
+			die_with(w, S3GC_E_DATA, "'%s': %s", w->f.listing, e.msg);
+		die_with(w, S3GC_E_BRAKE, "'%s': the listing did not complete: its records are not "
+			 "all the bucket holds", w->f.listing);
+	}
+	if (jsonr_get(json.data, json.len, "server_time", &v, &found, &e) < 0 || !found ||
+	    time_parse_rfc3339(v.data, v.len, &w->now) < 0 ||
+	    jsonr_get(json.data, json.len, "started", &v, &found, &e) < 0 || !found ||
+	    time_parse_rfc3339(v.data, v.len, &w->started) < 0) {
+		buf_release(&json);
+		buf_release(&v);
+		die_with(w, S3GC_E_DATA, "'%s': no server_time and started (RFC 3339) in it",
+			 w->f.listing);
+	}
+	buf_release(&json);
+	buf_release(&v);
+	if (llabs((long long)(w->now - w->started)) > SKEW_WARN_S)
+		fe_warn("the S3 server's clock is %+lld s from this machine's: retention is "
+			"measured by the server's", (long long)(w->now - w->started));
+}
+
+/* The store, opened for writing (the last run's key count is kept in it),
+ * but never made: a missing store is exit 66. */
+static void open_store(struct run *w)
+{
+	struct s3gc_err e;
+	struct stat sb;
+	char *path;
+
+	if (w->f.refs)
+		w->dir = strdup(w->f.refs);
+	else if (asprintf(&w->dir, "%s/refs", w->conf.vault_path) < 0)
+		w->dir = NULL;
+	if (!w->dir || asprintf(&path, "%s/data.mdb", w->dir) < 0)
+		die_with(w, S3GC_E_SYS, "cannot allocate memory");
+	if (stat(path, &sb) < 0) {
+		free(path);
+		die_with(w, S3GC_E_NOINPUT, "no reference store in '%s': make it with "
+			 "'s3gc-refs snapshot'", w->dir);
+	}
+	free(path);
+	if (refs_open(&w->r, w->dir, 0, &e) < 0)
+		die(w, &e);
+}
+
+/* Brakes that need nothing but the store: a snapshot, and a store as new as the listing. */
+static void store_brakes(struct run *w)
+{
+	unsigned long long nrows;
+	struct buf v = BUF_INIT;
+	struct s3gc_err e;
+	int found;
+
+	if (refs_begin(w->r, 0, &e) < 0 || refs_nkeys(w->r, &w->refs_now, &nrows, &e) < 0 ||
+	    refs_meta_get(w->r, DIFF_META_KEYS, &v, &found, &e) < 0)
+		goto fail;
+	w->refs_before = found ? strtoull(buf_str(&v), NULL, 10) : 0;
+	if (refs_meta_get(w->r, REFS_META_SNAPSHOT, &v, &found, &e) < 0)
+		goto fail;
+	if (!found)
+		brake(w, "the reference store '%s' has never completed a snapshot: every object "
+		      "would look unreferenced (run 's3gc-refs snapshot')", w->dir);
+	if (w->conf.cdc_backend != CONF_CDC_NONE) {
+		time_t caught = 0;
+
+		if (refs_meta_get(w->r, REFS_META_CAUGHT_UP, &v, &found, &e) < 0)
+			goto fail;
+		if (!found || time_parse_rfc3339(v.data, v.len, &caught) < 0)
+			brake(w, "the reference store '%s' has never caught up with the database "
+			      "(run 's3gc-refs sync' after the listing)", w->dir);
+		else if (caught < w->started)
+			brake(w, "the reference store was caught up at %s, before the listing "
+			      "started: a row written in between could be missed (run 's3gc-refs "
+			      "sync' after the listing)", buf_str(&v));
+	}
+	refs_abort(w->r);
+	buf_release(&v);
+	return;
+fail:
+	refs_abort(w->r);
+	buf_release(&v);
+	die(w, &e);
+}
+
+/* Read the listing and join it with the store; the candidates go to a
+ * temporary file, to be written out only once every brake and check has
+ * passed. */
+static void join(struct run *w)
+{
+	struct diff_opts o = { w->now, 0, NULL, 0 };
+	char **ex = malloc((w->conf.nexclude + w->f.nexclude + 1) * sizeof(*ex));
+	struct rec_reader rd;
+	struct s3gc_err e;
+	struct diff *d;
+	struct rec rec;
+	struct obj obj;
+	int rc;
+
+	if (!ex || !(w->cands = tmpfile())) {
+		free(ex);
+		die_with(w, S3GC_E_IO, "cannot make a temporary file: %s", strerror(errno));
+	}
+	for (size_t i = 0; i < w->conf.nexclude; i++)
+		ex[o.nexclude++] = w->conf.exclude[i];
+	for (size_t i = 0; i < w->f.nexclude; i++)
+		ex[o.nexclude++] = w->f.exclude[i];
+	o.exclude = ex;
+	o.retention_s = 86400LL * (w->f.retention >= 0 ? w->f.retention : w->conf.retention_days);
+	if (diff_begin(&d, w->r, &o, &e) < 0) {
+		free(ex);
+		die(w, &e);
+	}
+	rec_reader_init(&rd, stdin, "-", 0);
+	while ((rc = rec_read(&rd, &rec, &e)) == 1) {
+		enum diff_verdict v;
+
+		if (obj_from_rec(&rd, &rec, &obj, &e) < 0)
+			break;
+		if (diff_one(d, &obj, &v, &e) < 0) {
+			err_prefix(&e, "-:%lu", rec.lineno);
+			rc = -1;
+			break;
+		}
+		if (v != DIFF_CANDIDATE)
+			continue;
+		buf_reset(&w->line);
+		if (obj_format(&w->line, &obj, &e) < 0 ||
+		    fwrite(w->line.data, 1, w->line.len, w->cands) != w->line.len) {
+			if (e.cls == S3GC_OK)
+				err_sys(&e, S3GC_E_IO, errno, "cannot write a temporary file");
+			rc = -1;
+			break;
+		}
+	}
+	w->st = *diff_stats(d);
+	diff_end(d);
+	rec_reader_release(&rd);
+	free(ex);
+	if (rc < 0)
+		die(w, &e);
+	if (fflush(w->cands) != 0 || fseek(w->cands, 0, SEEK_SET) != 0)
+		die_with(w, S3GC_E_IO, "cannot write a temporary file: %s", strerror(errno));
+}
+
+/* The limits: the candidates' count, the store shrinking. */
+static void count_brakes(struct run *w)
+{
+	unsigned long long limit = w->f.max_pct >= 0 ?
+		(unsigned long long)(w->st.scanned * w->f.max_pct / 100.0) : w->f.max_n;
+
+	if (w->st.candidates > limit)
+		brake(w, "%llu candidates of %llu objects listed is more than --max-delete "
+		      "allows (%llu)", w->st.candidates, w->st.scanned, limit);
+	if (w->refs_before && w->refs_now < w->refs_before &&
+	    (w->refs_before - w->refs_now) * 100.0 / (double)w->refs_before > w->f.max_drop)
+		brake(w, "the reference store holds %llu keys, %llu at the last run: %.1f%% fewer, "
+		      "more than --max-ref-drop allows (%.1f%%)", w->refs_now, w->refs_before,
+		      (w->refs_before - w->refs_now) * 100.0 / (double)w->refs_before, w->f.max_drop);
+}
+
+/* Verify the chunk of candidates in set (numbered from base): their marks
+ * into the bitmap. */
+static int verify_chunk(struct run *w, struct keyset *set, unsigned char *marks,
+			unsigned long long base, struct s3gc_err *e)
+{
+	struct norm_ctx nc = { w->conf.bucket, w->conf.region, w->conf.endpoint };
+	struct verify_stats vs = { 0 };
+
+	if (verify_pg(&w->conf, &nc, set, &vs, e) < 0)
+		return err_prefix(e, "the candidates could not be verified, none is written");
+	for (size_t i = 0; i < set->n; i++)
+		if (set->mark[i])
+			marks[(base + i) / 8] |= (unsigned char)(1u << ((base + i) % 8));
+	log_msg(LOG_DEBUG, "verified %zu candidates against %llu rows (%llu values, %llu not "
+		"keys)", set->n, vs.rows, vs.values, vs.unknown);
+	return 0;
+}
+
+/*
+ * Verify every candidate, a chunk at a time (each chunk one pass over the
+ * database), then write out those no row refers to, in order: nothing is
+ * written unless every chunk could be verified.
+ */
+static void settle(struct run *w)
+{
+	unsigned char *marks = calloc(w->st.candidates / 8 + 1, 1);
+	unsigned long long i = 0, base = 0;
+	struct rec_reader rd;
+	struct keyset set;
+	struct s3gc_err e;
+	struct rec rec;
+	struct obj obj;
+	int rc = -1, pass;
+
+	keyset_init(&set);
+	if (!marks) {
+		err_sys(&e, S3GC_E_SYS, ENOMEM, "cannot allocate memory");
+		goto out;
+	}
+	for (pass = w->f.no_verify; pass < 2; pass++) {
+		rec_reader_init(&rd, w->cands, "candidates", 0);
+		i = 0;
+		while ((rc = rec_read(&rd, &rec, &e)) == 1) {
+			if (obj_from_rec(&rd, &rec, &obj, &e) < 0) {
+				rc = -1;
+				break;
+			}
+			if (pass == 0) {
+				if (keyset_add(&set, obj.key, obj.key_len, NULL, &e) < 0) {
+					rc = -1;
+					break;
+				}
+				if (keyset_bytes(&set) >= CHUNK_BYTES) {
+					if (verify_chunk(w, &set, marks, base, &e) < 0) {
+						rc = -1;
+						break;
+					}
+					base += set.n;
+					keyset_reset(&set);
+				}
+			} else if (marks[i / 8] & (1u << (i % 8))) {
+				w->dropped++;
+			} else {
+				w->verified++;
+				buf_reset(&w->line);
+				if (obj_format(&w->line, &obj, &e) < 0) {
+					rc = -1;
+					break;
+				}
+				if (fwrite(w->line.data, 1, w->line.len, stdout) != w->line.len) {
+					err_sys(&e, S3GC_E_IO, errno, "cannot write to standard output");
+					rc = -1;
+					break;
+				}
+			}
+			i++;
+		}
+		rec_reader_release(&rd);
+		if (rc == 0 && pass == 0 && set.n && verify_chunk(w, &set, marks, base, &e) < 0)
+			rc = -1;
+		if (rc < 0)
+			break;
+		if (fseek(w->cands, 0, SEEK_SET) != 0) {
+			err_sys(&e, S3GC_E_IO, errno, "cannot read a temporary file");
+			rc = -1;
+			break;
+		}
+	}
+out:
+	keyset_release(&set);
+	free(marks);
+	if (rc < 0)
+		die(w, &e);
+	if (w->dropped)
+		fe_warn("%llu candidates are referenced in the database: the reference store was "
+			"behind it (run 's3gc-refs sync', or see 's3gc-refs stat'); they are kept",
+			w->dropped);
+}
+
+static void write_stats(struct run *w)
+{
+	struct buf b = BUF_INIT;
+	struct s3gc_err e;
+
+	log_msg(LOG_INFO, "%llu listed: %llu excluded, %llu too young, %llu referenced, "
+		"%llu candidates, %llu verified orphans, %llu dropped by verification",
+		w->st.scanned, w->st.excluded, w->st.young, w->st.referenced, w->st.candidates,
+		w->verified, w->dropped);
+	if (!w->f.stats)
+		return;
+	if (buf_addf(&b, &e, "{\"scanned\":%llu,\"excluded\":%llu,\"too_young\":%llu,"
+		     "\"referenced\":%llu,\"candidates\":%llu,\"verified_orphans\":%llu,"
+		     "\"dropped_by_verification\":%llu,\"verified\":%s,\"refused\":%s,"
+		     "\"reference_keys\":%llu}\n", w->st.scanned, w->st.excluded, w->st.young,
+		     w->st.referenced, w->st.candidates, w->verified, w->dropped,
+		     w->f.no_verify ? "false" : "true", w->brake ? "true" : "false",
+		     w->refs_now) < 0 ||
+	    fe_write_file(w->f.stats, b.data, b.len, &e) < 0) {
+		buf_release(&b);
+		die(w, &e);
+	}
+	buf_release(&b);
+}
+
+/* The store's key count, for the next run's --max-ref-drop. */
+static void remember(struct run *w)
+{
+	char v[32];
+	struct s3gc_err e;
+
+	snprintf(v, sizeof v, "%llu", w->refs_now);
+	if (refs_begin(w->r, 1, &e) < 0 ||
+	    refs_meta_set(w->r, DIFF_META_KEYS, v, strlen(v), &e) < 0 ||
+	    refs_commit(w->r, &e) < 0) {
+		refs_abort(w->r);
+		die(w, &e);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct run w;
+	struct s3gc_err e;
+
+	memset(&w, 0, sizeof w);
+	buf_init(&w.line, 0);
+	fe_init(argv[0]);
+	w.f.retention = -1;
+	w.f.max_pct = 10;
+	w.f.max_drop = 10;
+	parse_args(argc, argv, &w.f);
+	fe_conf_load(&w.conf, w.f.config);
+	if (conf_check(&w.conf, 1, &e) < 0)
+		die(&w, &e);
+	if (!w.f.no_verify && (w.conf.cdc_backend != CONF_CDC_POSTGRES || !w.conf.ntables))
+		die_with(&w, S3GC_E_CONFIG, "verifying candidates needs cdc_backend = postgres, "
+			 "cdc_connection_url and [tables] in the configuration (or --no-verify)");
+	clocks(&w);
+	open_store(&w);
+	store_brakes(&w);
+	join(&w);
+	count_brakes(&w);
+	if (w.brake) {
+		write_stats(&w);
+		die_with(&w, S3GC_E_BRAKE, "refused, nothing written: %s%s", w.why,
+			 w.brake > 1 ? " (and more, above)" : "");
+	}
+	settle(&w);
+	write_stats(&w);
+	remember(&w);
+	release(&w);
+	return 0;
+}

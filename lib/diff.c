@@ -27,6 +27,16 @@ static int next_ref(struct diff *d, struct s3gc_err *e)
 		return -1;
 	if (rc == 0)
 		d->ref = NULL;
+	else if (d->o.on_ref && d->o.on_ref(d->o.ref_arg, d->ref, d->reflen, e) < 0)
+		return -1;
+	return 0;
+}
+
+int diff_drain(struct diff *d, struct s3gc_err *e)
+{
+	while (d->ref)
+		if (next_ref(d, e) < 0)
+			return -1;
 	return 0;
 }
 

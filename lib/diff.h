@@ -21,6 +21,10 @@ struct diff_opts {
 	long long retention_s;       /* objects younger than this are kept */
 	char *const *exclude;        /* key prefixes never to be candidates */
 	size_t nexclude;
+	/* Told of each reference the merge passes (may be NULL); with
+	 * diff_drain, of every reference. */
+	int (*on_ref)(void *arg, const char *key, size_t n, struct s3gc_err *e);
+	void *ref_arg;
 };
 
 struct diff_stats {
@@ -46,6 +50,9 @@ int diff_begin(struct diff **d, struct refs *r, const struct diff_opts *o,
  */
 int diff_one(struct diff *d, const struct obj *o, enum diff_verdict *v,
 	     struct s3gc_err *e);
+
+/* Pass the references after the last key given (on_ref hears of them). */
+int diff_drain(struct diff *d, struct s3gc_err *e);
 
 const struct diff_stats *diff_stats(const struct diff *d);
 void diff_end(struct diff *d);

@@ -21,6 +21,7 @@
 #include "jsonr.h"
 #include "keyset.h"
 #include "log.h"
+#include "nearmiss.h"
 #include "normalise.h"
 #include "rec.h"
 #include "refs.h"
@@ -30,6 +31,10 @@
 #define SKEW_WARN_S 300            /* server and local clocks this far apart: said */
 #define CHUNK_BYTES (32u << 20)    /* candidates verified per database pass */
 #define DIFF_META_KEYS "diff_last_keys" /* the store's key count at the last run */
+#define NEAR_NAMED 20              /* near misses named on stderr; the rest counted */
+
+/* What became of a candidate (one byte each, by its place in the file). */
+enum { C_KEEP, C_NEAR, C_REFERENCED };
 
 static void usage(int status)
 {
@@ -181,9 +186,11 @@ struct run {
 	char *dir;
 	time_t now, started;     /* the server's clock; when the listing began */
 	FILE *cands;             /* the candidates, as records */
+	unsigned char *fate;     /* C_* of each candidate */
+	struct nearmiss *nm;
 	struct buf line;
 	struct diff_stats st;
-	unsigned long long verified, dropped, refs_before, refs_now;
+	unsigned long long verified, dropped, near, refs_before, refs_now;
 	int brake;
 	char why[512];
 };
@@ -192,6 +199,8 @@ static void release(struct run *w)
 {
 	if (w->cands)
 		fclose(w->cands);
+	free(w->fate);
+	nearmiss_free(w->nm);
 	if (w->r)
 		refs_close(w->r);
 	free(w->dir);
@@ -357,12 +366,17 @@ fail:
 	die(w, &e);
 }
 
+static int on_ref(void *arg, const char *key, size_t n, struct s3gc_err *e)
+{
+	return nearmiss_ref(arg, key, n, e);
+}
+
 /* Read the listing and join it with the store; the candidates go to a
  * temporary file, to be written out only once every brake and check has
  * passed. */
 static void join(struct run *w)
 {
-	struct diff_opts o = { w->now, 0, NULL, 0 };
+	struct diff_opts o = { w->now, 0, NULL, 0, on_ref, NULL };
 	char **ex = malloc((w->conf.nexclude + w->f.nexclude + 1) * sizeof(*ex));
 	struct rec_reader rd;
 	struct s3gc_err e;
@@ -371,6 +385,10 @@ static void join(struct run *w)
 	struct obj obj;
 	int rc;
 
+	if (nearmiss_new(&w->nm, w->conf.bucket, &e) < 0) {
+		free(ex);
+		die(w, &e);
+	}
 	if (!ex || !(w->cands = tmpfile())) {
 		free(ex);
 		die_with(w, S3GC_E_IO, "cannot make a temporary file: %s", strerror(errno));
@@ -380,6 +398,7 @@ static void join(struct run *w)
 	for (size_t i = 0; i < w->f.nexclude; i++)
 		ex[o.nexclude++] = w->f.exclude[i];
 	o.exclude = ex;
+	o.ref_arg = w->nm;
 	o.retention_s = 86400LL * (w->f.retention >= 0 ? w->f.retention : w->conf.retention_days);
 	if (diff_begin(&d, w->r, &o, &e) < 0) {
 		free(ex);
@@ -407,14 +426,68 @@ static void join(struct run *w)
 			break;
 		}
 	}
+	if (rc == 0 && diff_drain(d, &e) < 0)
+		rc = -1;
 	w->st = *diff_stats(d);
 	diff_end(d);
 	rec_reader_release(&rd);
 	free(ex);
 	if (rc < 0)
 		die(w, &e);
+	nearmiss_ready(w->nm);
 	if (fflush(w->cands) != 0 || fseek(w->cands, 0, SEEK_SET) != 0)
 		die_with(w, S3GC_E_IO, "cannot write a temporary file: %s", strerror(errno));
+}
+
+/*
+ * The candidates that a reference names after a small change (case,
+ * decoding, a slash, the bucket's name): said, counted, and kept out of
+ * the candidates unless --force.
+ */
+static void near_misses(struct run *w)
+{
+	unsigned long long i = 0;
+	struct rec_reader rd;
+	struct s3gc_err e;
+	struct rec rec;
+	struct obj obj;
+	int rc;
+
+	if (!(w->fate = calloc(w->st.candidates + 1, 1)))
+		die_with(w, S3GC_E_SYS, "cannot allocate memory");
+	if (refs_begin(w->r, 0, &e) < 0)
+		die(w, &e);
+	rec_reader_init(&rd, w->cands, "candidates", 0);
+	while ((rc = rec_read(&rd, &rec, &e)) == 1) {
+		enum nearmiss_kind k;
+
+		if (obj_from_rec(&rd, &rec, &obj, &e) < 0 ||
+		    nearmiss_check(w->nm, w->r, obj.key, obj.key_len, &k, &e) < 0) {
+			rc = -1;
+			break;
+		}
+		if (k != NM_NONE) {
+			if (++w->near <= NEAR_NAMED)
+				fe_warn("near miss: '%.*s' is not referenced, but would be after %s%s",
+					(int)(obj.key_len > 300 ? 300 : obj.key_len), obj.key,
+					nearmiss_name(k), w->f.force ? "" : "; kept");
+			if (!w->f.force)
+				w->fate[i] = C_NEAR;
+		}
+		i++;
+	}
+	rec_reader_release(&rd);
+	refs_abort(w->r);
+	if (rc < 0)
+		die(w, &e);
+	if (fseek(w->cands, 0, SEEK_SET) != 0)
+		die_with(w, S3GC_E_IO, "cannot read a temporary file: %s", strerror(errno));
+	if (w->near > NEAR_NAMED)
+		fe_warn("near misses: %llu more not named", w->near - NEAR_NAMED);
+	if (w->near)
+		fe_warn("%llu near misses: listed keys a reference names only after a small change "
+			"(see s3gc-diff(1)); %s", w->near, w->f.force ?
+			"--force: they stay candidates" : "they are not candidates");
 }
 
 /* The limits: the candidates' count, the store shrinking. */
@@ -422,10 +495,11 @@ static void count_brakes(struct run *w)
 {
 	unsigned long long limit = w->f.max_pct >= 0 ?
 		(unsigned long long)(w->st.scanned * w->f.max_pct / 100.0) : w->f.max_n;
+	unsigned long long n = w->st.candidates - (w->f.force ? 0 : w->near);
 
-	if (w->st.candidates > limit)
+	if (n > limit)
 		brake(w, "%llu candidates of %llu objects listed is more than --max-delete "
-		      "allows (%llu)", w->st.candidates, w->st.scanned, limit);
+		      "allows (%llu)", n, w->st.scanned, limit);
 	if (w->refs_before && w->refs_now < w->refs_before &&
 	    (w->refs_before - w->refs_now) * 100.0 / (double)w->refs_before > w->f.max_drop)
 		brake(w, "the reference store holds %llu keys, %llu at the last run: %.1f%% fewer, "
@@ -433,10 +507,10 @@ static void count_brakes(struct run *w)
 		      (w->refs_before - w->refs_now) * 100.0 / (double)w->refs_before, w->f.max_drop);
 }
 
-/* Verify the chunk of candidates in set (numbered from base): their marks
- * into the bitmap. */
-static int verify_chunk(struct run *w, struct keyset *set, unsigned char *marks,
-			unsigned long long base, struct s3gc_err *e)
+/* Verify the chunk of candidates in set (set's key i is candidate at[i]):
+ * those referenced become C_REFERENCED. */
+static int verify_chunk(struct run *w, struct keyset *set, const unsigned long long *at,
+			struct s3gc_err *e)
 {
 	struct norm_ctx nc = { w->conf.bucket, w->conf.region, w->conf.endpoint };
 	struct verify_stats vs = { 0 };
@@ -445,7 +519,7 @@ static int verify_chunk(struct run *w, struct keyset *set, unsigned char *marks,
 		return err_prefix(e, "the candidates could not be verified, none is written");
 	for (size_t i = 0; i < set->n; i++)
 		if (set->mark[i])
-			marks[(base + i) / 8] |= (unsigned char)(1u << ((base + i) % 8));
+			w->fate[at[i]] = C_REFERENCED;
 	log_msg(LOG_DEBUG, "verified %zu candidates against %llu rows (%llu values, %llu not "
 		"keys)", set->n, vs.rows, vs.values, vs.unknown);
 	return 0;
@@ -458,21 +532,17 @@ static int verify_chunk(struct run *w, struct keyset *set, unsigned char *marks,
  */
 static void settle(struct run *w)
 {
-	unsigned char *marks = calloc(w->st.candidates / 8 + 1, 1);
-	unsigned long long i = 0, base = 0;
+	unsigned long long i = 0, *at = NULL;
+	size_t cap = 0;
 	struct rec_reader rd;
 	struct keyset set;
 	struct s3gc_err e;
 	struct rec rec;
 	struct obj obj;
-	int rc = -1, pass;
+	int rc = 0, pass;
 
 	keyset_init(&set);
-	if (!marks) {
-		err_sys(&e, S3GC_E_SYS, ENOMEM, "cannot allocate memory");
-		goto out;
-	}
-	for (pass = w->f.no_verify; pass < 2; pass++) {
+	for (pass = w->f.no_verify; pass < 2 && rc == 0; pass++) {
 		rec_reader_init(&rd, w->cands, "candidates", 0);
 		i = 0;
 		while ((rc = rec_read(&rd, &rec, &e)) == 1) {
@@ -480,20 +550,35 @@ static void settle(struct run *w)
 				rc = -1;
 				break;
 			}
+			if (w->fate[i] == C_NEAR) {
+				i++;
+				continue;
+			}
 			if (pass == 0) {
+				if (set.n == cap) {
+					unsigned long long *na = realloc(at, (cap = cap ? 2 * cap : 4096) *
+									     sizeof(*at));
+
+					if (!na) {
+						err_sys(&e, S3GC_E_SYS, ENOMEM, "cannot allocate memory");
+						rc = -1;
+						break;
+					}
+					at = na;
+				}
+				at[set.n] = i;
 				if (keyset_add(&set, obj.key, obj.key_len, NULL, &e) < 0) {
 					rc = -1;
 					break;
 				}
 				if (keyset_bytes(&set) >= CHUNK_BYTES) {
-					if (verify_chunk(w, &set, marks, base, &e) < 0) {
+					if (verify_chunk(w, &set, at, &e) < 0) {
 						rc = -1;
 						break;
 					}
-					base += set.n;
 					keyset_reset(&set);
 				}
-			} else if (marks[i / 8] & (1u << (i % 8))) {
+			} else if (w->fate[i] == C_REFERENCED) {
 				w->dropped++;
 			} else {
 				w->verified++;
@@ -511,19 +596,15 @@ static void settle(struct run *w)
 			i++;
 		}
 		rec_reader_release(&rd);
-		if (rc == 0 && pass == 0 && set.n && verify_chunk(w, &set, marks, base, &e) < 0)
+		if (rc == 0 && pass == 0 && set.n && verify_chunk(w, &set, at, &e) < 0)
 			rc = -1;
-		if (rc < 0)
-			break;
-		if (fseek(w->cands, 0, SEEK_SET) != 0) {
+		if (rc == 0 && fseek(w->cands, 0, SEEK_SET) != 0) {
 			err_sys(&e, S3GC_E_IO, errno, "cannot read a temporary file");
 			rc = -1;
-			break;
 		}
 	}
-out:
 	keyset_release(&set);
-	free(marks);
+	free(at);
 	if (rc < 0)
 		die(w, &e);
 	if (w->dropped)
@@ -538,16 +619,16 @@ static void write_stats(struct run *w)
 	struct s3gc_err e;
 
 	log_msg(LOG_INFO, "%llu listed: %llu excluded, %llu too young, %llu referenced, "
-		"%llu candidates, %llu verified orphans, %llu dropped by verification",
-		w->st.scanned, w->st.excluded, w->st.young, w->st.referenced, w->st.candidates,
-		w->verified, w->dropped);
+		"%llu candidates, %llu near misses, %llu verified orphans, %llu dropped by "
+		"verification", w->st.scanned, w->st.excluded, w->st.young, w->st.referenced,
+		w->st.candidates, w->near, w->verified, w->dropped);
 	if (!w->f.stats)
 		return;
 	if (buf_addf(&b, &e, "{\"scanned\":%llu,\"excluded\":%llu,\"too_young\":%llu,"
-		     "\"referenced\":%llu,\"candidates\":%llu,\"verified_orphans\":%llu,"
-		     "\"dropped_by_verification\":%llu,\"verified\":%s,\"refused\":%s,"
-		     "\"reference_keys\":%llu}\n", w->st.scanned, w->st.excluded, w->st.young,
-		     w->st.referenced, w->st.candidates, w->verified, w->dropped,
+		     "\"referenced\":%llu,\"candidates\":%llu,\"near_misses\":%llu,"
+		     "\"verified_orphans\":%llu,\"dropped_by_verification\":%llu,\"verified\":%s,"
+		     "\"refused\":%s,\"reference_keys\":%llu}\n", w->st.scanned, w->st.excluded,
+		     w->st.young, w->st.referenced, w->st.candidates, w->near, w->verified, w->dropped,
 		     w->f.no_verify ? "false" : "true", w->brake ? "true" : "false",
 		     w->refs_now) < 0 ||
 	    fe_write_file(w->f.stats, b.data, b.len, &e) < 0) {
@@ -594,6 +675,7 @@ int main(int argc, char **argv)
 	open_store(&w);
 	store_brakes(&w);
 	join(&w);
+	near_misses(&w);
 	count_brakes(&w);
 	if (w.brake) {
 		write_stats(&w);

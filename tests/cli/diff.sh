@@ -93,7 +93,7 @@ s3gc-refs sync 2> /dev/null
 # Stats.
 D --stats st.json < list > out 2> err
 ok $? "--stats"
-grep -q '"scanned":10,"excluded":1,"too_young":1,"referenced":5,"candidates":3,"verified_orphans":3,"dropped_by_verification":0' st.json
+grep -q '"scanned":10,"excluded":1,"too_young":1,"referenced":5,"candidates":3,"near_misses":0,"verified_orphans":3,"dropped_by_verification":0' st.json
 ok $? "the counts: $(cat st.json)"
 
 # Brakes: each refuses with 85 and writes nothing; --force passes.
@@ -176,5 +176,35 @@ ok $? "the message says so: $(cat err)"
 sed '/^cdc_backend/d' "$T/s3gc.conf" > nover.conf
 s3gc-diff -c nover.conf --server-time $now < list > out 2> err
 is $? 78 "no database configured, no --no-verify: exit 78"
+
+# Near misses: keys a reference names only after a small change.
+psql -qAtX -v ON_ERROR_STOP=1 > /dev/null <<SQL
+insert into users values (10, 'Avatars/Case.jpg'), (11, 'lower/x.jpg'), (12, 'a%20b.jpg'),
+	(13, 'slash.jpg'), (14, 'media/pre.jpg'), (15, 'inb.jpg');
+SQL
+s3gc-refs sync 2> /dev/null
+{
+	rec /slash.jpg $old
+	rec LOWER/X.jpg $old
+	rec 'a b.jpg' $old
+	rec avatars/case.jpg $old
+	rec media/inb.jpg $old
+	rec pre.jpg $old
+	rec zz/true-orphan $old
+} > near
+D --stats nst.json < near > out 2> err
+ok $? "near misses: exit 0"
+is "$(cut -f1 out)" "zz/true-orphan" "only the true orphan is a candidate"
+for k in /slash.jpg:slash LOWER/X.jpg:case 'a b.jpg:percent' avatars/case.jpg:case \
+	media/inb.jpg:bucket pre.jpg:bucket; do
+	grep -q "near miss: '${k%%:*}' is not referenced, but would be after [^;]*${k##*:}" err
+	ok $? "'${k%%:*}' is a near miss (${k##*:})"
+done
+grep -q '"near_misses":6' nst.json
+ok $? "the stats count six: $(cat nst.json)"
+D --force < near > out 2> err
+is "$(wc -l < out | tr -d ' ')" 7 "with --force they are candidates"
+grep -q 'they stay candidates' err
+ok $? "and it says so"
 
 done_testing

@@ -24,11 +24,22 @@ static struct obj mk(const char *key, size_t n, time_t mtime)
 	return o;
 }
 
+static int nrefs;
+
+static int count_ref(void *arg, const char *key, size_t n, struct s3gc_err *e)
+{
+	(void)key;
+	(void)n;
+	(void)e;
+	(*(int *)arg)++;
+	return 0;
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/t-diff.XXXXXX", longa[1024], longb[1024], longc[1024];
 	char *excl[] = { "keep/", "tmp-" };
-	struct diff_opts opts = { NOW, 7 * DAY, excl, 2 };
+	struct diff_opts opts = { NOW, 7 * DAY, excl, 2, count_ref, &nrefs };
 	static const char *const refd[] = { "a/1", "a/3", "b/ref", "keep/x", "z" };
 	enum diff_verdict v;
 	struct s3gc_err e;
@@ -95,6 +106,7 @@ int main(void)
 		       "stats: %llu scanned, %llu excluded, %llu young, %llu referenced, %llu candidates",
 		       st->scanned, st->excluded, st->young, st->referenced, st->candidates);
 	}
+	tap_ok(diff_drain(d, &e) == 0 && nrefs == 6, "every reference was seen: %d", nrefs);
 	diff_end(d);
 
 	/* An empty store: everything old is a candidate. */

@@ -20,6 +20,8 @@ struct nearmiss {
 	size_t blen;
 	struct fps folded;   /* fold(R) of references with upper case */
 	struct fps decoded;  /* decode(R) of references with a valid '%' escape */
+	struct fps unslashed;  /* R less its leading '/' */
+	struct fps unbucketed; /* R less a leading "BUCKET/" */
 	struct buf tmp, tmp2;
 };
 
@@ -94,6 +96,8 @@ void nearmiss_free(struct nearmiss *nm)
 	free(nm->bucket);
 	free(nm->folded.v);
 	free(nm->decoded.v);
+	free(nm->unslashed.v);
+	free(nm->unbucketed.v);
 	buf_release(&nm->tmp);
 	buf_release(&nm->tmp2);
 	free(nm);
@@ -136,15 +140,21 @@ int nearmiss_ref(struct nearmiss *nm, const char *key, size_t n, struct s3gc_err
 		return -1;
 	if (decode(&nm->tmp, key, n) && fps_add(&nm->decoded, fp(nm->tmp.data, nm->tmp.len), e) < 0)
 		return -1;
+	if (n > 1 && key[0] == '/' && fps_add(&nm->unslashed, fp(key + 1, n - 1), e) < 0)
+		return -1;
+	if (n > nm->blen + 1 && !memcmp(key, nm->bucket, nm->blen) && key[nm->blen] == '/' &&
+	    fps_add(&nm->unbucketed, fp(key + nm->blen + 1, n - nm->blen - 1), e) < 0)
+		return -1;
 	return 0;
 }
 
 void nearmiss_ready(struct nearmiss *nm)
 {
-	if (nm->folded.n)
-		qsort(nm->folded.v, nm->folded.n, sizeof(uint64_t), cmp64);
-	if (nm->decoded.n)
-		qsort(nm->decoded.v, nm->decoded.n, sizeof(uint64_t), cmp64);
+	struct fps *all[] = { &nm->folded, &nm->decoded, &nm->unslashed, &nm->unbucketed };
+
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+		if (all[i]->n)
+			qsort(all[i]->v, all[i]->n, sizeof(uint64_t), cmp64);
 }
 
 /* Whether the store holds k[0..n) as it is. */
@@ -164,50 +174,40 @@ static int held(struct refs *r, const char *k, size_t n, int *yes, struct s3gc_e
 int nearmiss_check(struct nearmiss *nm, struct refs *r, const char *k, size_t n,
 		   enum nearmiss_kind *kind, struct s3gc_err *e)
 {
+	uint64_t h = 0;
 	int yes = 0, rc;
 
+	/* Point lookups only for keys with something to change; the other
+	 * direction (the reference has it) is in the fingerprints. */
 	*kind = NM_NONE;
-	/* A leading slash: "/a" listed, "a" referenced, or the other way. */
-	if (n > 1 && k[0] == '/' && held(r, k + 1, n - 1, &yes, e) < 0)
+	if (nm->unslashed.n || nm->unbucketed.n || nm->decoded.n)
+		h = fp(k, n);
+	if ((n > 1 && k[0] == '/' && held(r, k + 1, n - 1, &yes, e) < 0))
 		return -1;
-	if (!yes) {
-		buf_reset(&nm->tmp2);
-		if (buf_addc(&nm->tmp2, '/', e) < 0 || buf_add(&nm->tmp2, k, n, e) < 0 ||
-		    held(r, nm->tmp2.data, nm->tmp2.len, &yes, e) < 0)
-			return -1;
-	}
-	if (yes) {
+	if (yes || fps_has(&nm->unslashed, h)) {
 		*kind = NM_SLASH;
 		return 0;
 	}
-	/* The bucket's name as a first segment, in the key or in the reference. */
 	if (n > nm->blen + 1 && !memcmp(k, nm->bucket, nm->blen) && k[nm->blen] == '/' &&
 	    held(r, k + nm->blen + 1, n - nm->blen - 1, &yes, e) < 0)
 		return -1;
-	if (!yes) {
-		buf_reset(&nm->tmp2);
-		if (buf_add(&nm->tmp2, nm->bucket, nm->blen, e) < 0 ||
-		    buf_addc(&nm->tmp2, '/', e) < 0 || buf_add(&nm->tmp2, k, n, e) < 0 ||
-		    held(r, nm->tmp2.data, nm->tmp2.len, &yes, e) < 0)
-			return -1;
-	}
-	if (yes) {
+	if (yes || fps_has(&nm->unbucketed, h)) {
 		*kind = NM_BUCKET;
 		return 0;
 	}
-	/* Case: a reference in lower case, or any whose folding is ours. */
+	/* Case: the key folded is referenced, or a reference folded is the key folded. */
 	if ((rc = fold(&nm->tmp, k, n, e)) < 0)
 		return -1;
-	if ((rc && held(r, nm->tmp.data, nm->tmp.len, &yes, e) < 0))
+	if (rc && held(r, nm->tmp.data, nm->tmp.len, &yes, e) < 0)
 		return -1;
-	if (yes || fps_has(&nm->folded, fp(nm->tmp.data, nm->tmp.len))) {
+	if (yes || (nm->folded.n && fps_has(&nm->folded, fp(nm->tmp.data, nm->tmp.len)))) {
 		*kind = NM_CASE;
 		return 0;
 	}
 	/* Percent-decoding: the key decoded is referenced, or a reference decoded is the key. */
 	if (decode(&nm->tmp, k, n) && held(r, nm->tmp.data, nm->tmp.len, &yes, e) < 0)
 		return -1;
-	if (yes || fps_has(&nm->decoded, fp(k, n))) {
+	if (yes || fps_has(&nm->decoded, h)) {
 		*kind = NM_DECODED;
 		return 0;
 	}

@@ -6,9 +6,11 @@
  * one way in the database and another in the bucket.
  *
  * The references are seen once (nearmiss_ref, in any order); those with
- * upper case letters or a '%' leave a 64-bit fingerprint of their folded
- * or decoded form (8 bytes each). A listed key is then looked at with
- * point lookups in the store and the fingerprints.
+ * upper case letters, a '%', a leading '/' or a leading "BUCKET/" leave a
+ * 64-bit fingerprint of their folded, decoded or shortened form (8 bytes
+ * each). A listed key is then looked at in those fingerprints, and with
+ * point lookups in the store only when it has something to change itself
+ * (upper case, a '%', a leading '/' or "BUCKET/").
  */
 #ifndef S3GC_NEARMISS_H
 #define S3GC_NEARMISS_H

@@ -180,7 +180,8 @@ is $? 78 "no database configured, no --no-verify: exit 78"
 # Near misses: keys a reference names only after a small change.
 psql -qAtX -v ON_ERROR_STOP=1 > /dev/null <<SQL
 insert into users values (10, 'Avatars/Case.jpg'), (11, 'lower/x.jpg'), (12, 'a%20b.jpg'),
-	(13, 'slash.jpg'), (14, 'media/pre.jpg'), (15, 'inb.jpg');
+	(13, 'slash.jpg'), (14, 'media/pre.jpg'), (15, 'inb.jpg'), (16, 's3://media//dbl.jpg'),
+	(17, 'q r.jpg');
 SQL
 s3gc-refs sync 2> /dev/null
 {
@@ -188,22 +189,24 @@ s3gc-refs sync 2> /dev/null
 	rec LOWER/X.jpg $old
 	rec 'a b.jpg' $old
 	rec avatars/case.jpg $old
+	rec dbl.jpg $old
 	rec media/inb.jpg $old
 	rec pre.jpg $old
+	rec q%2520r.jpg $old
 	rec zz/true-orphan $old
 } > near
 D --stats nst.json < near > out 2> err
 ok $? "near misses: exit 0"
 is "$(cut -f1 out)" "zz/true-orphan" "only the true orphan is a candidate"
 for k in /slash.jpg:slash LOWER/X.jpg:case 'a b.jpg:percent' avatars/case.jpg:case \
-	media/inb.jpg:bucket pre.jpg:bucket; do
+	dbl.jpg:slash media/inb.jpg:bucket pre.jpg:bucket 'q%20r.jpg:percent'; do
 	grep -q "near miss: '${k%%:*}' is not referenced, but would be after [^;]*${k##*:}" err
 	ok $? "'${k%%:*}' is a near miss (${k##*:})"
 done
-grep -q '"near_misses":6' nst.json
-ok $? "the stats count six: $(cat nst.json)"
+grep -q '"near_misses":8' nst.json
+ok $? "the stats count eight: $(cat nst.json)"
 D --force < near > out 2> err
-is "$(wc -l < out | tr -d ' ')" 7 "with --force they are candidates"
+is "$(wc -l < out | tr -d ' ')" 9 "with --force they are candidates"
 grep -q 'they stay candidates' err
 ok $? "and it says so"
 

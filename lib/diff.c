@@ -9,8 +9,12 @@
 #include "diff.h"
 #include "keyspace.h"
 
+#define TRIM_EVERY 65536 /* references passed between giving back mapped pages */
+
 struct diff {
 	struct diff_opts o;
+	struct refs *r;
+	unsigned long passed;
 	struct refs_iter *it;
 	const char *ref;      /* the iterator's key, or NULL at its end */
 	size_t reflen;
@@ -25,6 +29,9 @@ static int next_ref(struct diff *d, struct s3gc_err *e)
 
 	if (rc < 0)
 		return -1;
+	/* The store's pages, read once, need not stay resident. */
+	if (++d->passed % TRIM_EVERY == 0)
+		refs_trim(d->r);
 	if (rc == 0)
 		d->ref = NULL;
 	else if (d->o.on_ref && d->o.on_ref(d->o.ref_arg, d->ref, d->reflen, e) < 0)
@@ -49,6 +56,7 @@ int diff_begin(struct diff **dp, struct refs *r, const struct diff_opts *o,
 	if (!d)
 		return err_sys(e, S3GC_E_SYS, ENOMEM, "cannot allocate memory");
 	d->o = *o;
+	d->r = r;
 	buf_init(&d->prev, 0);
 	if (refs_iter_open(r, &d->it, e) < 0 || next_ref(d, e) < 0) {
 		diff_end(d);

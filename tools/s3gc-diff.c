@@ -186,6 +186,8 @@ struct run {
 	char *dir;
 	time_t now, started;     /* the server's clock; when the listing began */
 	FILE *cands;             /* the candidates, as records */
+	char *cline;             /* a line of it */
+	size_t clinecap, clinelen;
 	unsigned char *fate;     /* C_* of each candidate */
 	struct nearmiss *nm;
 	struct buf line;
@@ -200,6 +202,7 @@ static void release(struct run *w)
 	if (w->cands)
 		fclose(w->cands);
 	free(w->fate);
+	free(w->cline);
 	nearmiss_free(w->nm);
 	if (w->r)
 		refs_close(w->r);
@@ -417,11 +420,10 @@ static void join(struct run *w)
 		}
 		if (v != DIFF_CANDIDATE)
 			continue;
-		buf_reset(&w->line);
-		if (obj_format(&w->line, &obj, &e) < 0 ||
-		    fwrite(w->line.data, 1, w->line.len, w->cands) != w->line.len) {
-			if (e.cls == S3GC_OK)
-				err_sys(&e, S3GC_E_IO, errno, "cannot write a temporary file");
+		/* The line as it came: canonical, since it decoded strictly. */
+		if (fwrite(rd.line.data, 1, rd.line.len, w->cands) != rd.line.len ||
+		    putc('\n', w->cands) == EOF) {
+			err_sys(&e, S3GC_E_IO, errno, "cannot write a temporary file");
 			rc = -1;
 			break;
 		}
@@ -439,6 +441,32 @@ static void join(struct run *w)
 		die_with(w, S3GC_E_IO, "cannot write a temporary file: %s", strerror(errno));
 }
 
+/* The next candidate of the temporary file: its line (with its LF) and its
+ * key decoded. 1, 0 at the end, -1 on an error. */
+static int next_cand(struct run *w, struct buf *key, struct s3gc_err *e)
+{
+	ssize_t n = getline(&w->cline, &w->clinecap, w->cands);
+	size_t k;
+
+	if (n < 0) {
+		if (ferror(w->cands))
+			return err_sys(e, S3GC_E_IO, errno, "cannot read a temporary file");
+		return 0;
+	}
+	w->clinelen = (size_t)n;
+	for (k = 0; k < (size_t)n && w->cline[k] != '\t' && w->cline[k] != '\n'; k++)
+		;
+	buf_reset(key);
+	return rec_decode(key, w->cline, k, e) < 0 ? -1 : 1;
+}
+
+static int rewind_cands(struct run *w, struct s3gc_err *e)
+{
+	if (fseek(w->cands, 0, SEEK_SET) != 0)
+		return err_sys(e, S3GC_E_IO, errno, "cannot read a temporary file");
+	return 0;
+}
+
 /*
  * The candidates that a reference names after a small change (case,
  * decoding, a slash, the bucket's name): said, counted, and kept out of
@@ -447,41 +475,35 @@ static void join(struct run *w)
 static void near_misses(struct run *w)
 {
 	unsigned long long i = 0;
-	struct rec_reader rd;
+	struct buf key = BUF_INIT;
 	struct s3gc_err e;
-	struct rec rec;
-	struct obj obj;
 	int rc;
 
 	if (!(w->fate = calloc(w->st.candidates + 1, 1)))
 		die_with(w, S3GC_E_SYS, "cannot allocate memory");
 	if (refs_begin(w->r, 0, &e) < 0)
 		die(w, &e);
-	rec_reader_init(&rd, w->cands, "candidates", 0);
-	while ((rc = rec_read(&rd, &rec, &e)) == 1) {
+	while ((rc = next_cand(w, &key, &e)) == 1) {
 		enum nearmiss_kind k;
 
-		if (obj_from_rec(&rd, &rec, &obj, &e) < 0 ||
-		    nearmiss_check(w->nm, w->r, obj.key, obj.key_len, &k, &e) < 0) {
+		if (nearmiss_check(w->nm, w->r, key.data, key.len, &k, &e) < 0) {
 			rc = -1;
 			break;
 		}
 		if (k != NM_NONE) {
 			if (++w->near <= NEAR_NAMED)
 				fe_warn("near miss: '%.*s' is not referenced, but would be after %s%s",
-					(int)(obj.key_len > 300 ? 300 : obj.key_len), obj.key,
+					(int)(key.len > 300 ? 300 : key.len), key.data,
 					nearmiss_name(k), w->f.force ? "" : "; kept");
 			if (!w->f.force)
 				w->fate[i] = C_NEAR;
 		}
 		i++;
 	}
-	rec_reader_release(&rd);
 	refs_abort(w->r);
-	if (rc < 0)
+	buf_release(&key);
+	if (rc < 0 || rewind_cands(w, &e) < 0)
 		die(w, &e);
-	if (fseek(w->cands, 0, SEEK_SET) != 0)
-		die_with(w, S3GC_E_IO, "cannot read a temporary file: %s", strerror(errno));
 	if (w->near > NEAR_NAMED)
 		fe_warn("near misses: %llu more not named", w->near - NEAR_NAMED);
 	if (w->near)
@@ -533,23 +555,16 @@ static int verify_chunk(struct run *w, struct keyset *set, const unsigned long l
 static void settle(struct run *w)
 {
 	unsigned long long i = 0, *at = NULL;
+	struct buf key = BUF_INIT;
 	size_t cap = 0;
-	struct rec_reader rd;
 	struct keyset set;
 	struct s3gc_err e;
-	struct rec rec;
-	struct obj obj;
 	int rc = 0, pass;
 
 	keyset_init(&set);
 	for (pass = w->f.no_verify; pass < 2 && rc == 0; pass++) {
-		rec_reader_init(&rd, w->cands, "candidates", 0);
 		i = 0;
-		while ((rc = rec_read(&rd, &rec, &e)) == 1) {
-			if (obj_from_rec(&rd, &rec, &obj, &e) < 0) {
-				rc = -1;
-				break;
-			}
+		while ((rc = next_cand(w, &key, &e)) == 1) {
 			if (w->fate[i] == C_NEAR) {
 				i++;
 				continue;
@@ -567,7 +582,7 @@ static void settle(struct run *w)
 					at = na;
 				}
 				at[set.n] = i;
-				if (keyset_add(&set, obj.key, obj.key_len, NULL, &e) < 0) {
+				if (keyset_add(&set, key.data, key.len, NULL, &e) < 0) {
 					rc = -1;
 					break;
 				}
@@ -582,12 +597,7 @@ static void settle(struct run *w)
 				w->dropped++;
 			} else {
 				w->verified++;
-				buf_reset(&w->line);
-				if (obj_format(&w->line, &obj, &e) < 0) {
-					rc = -1;
-					break;
-				}
-				if (fwrite(w->line.data, 1, w->line.len, stdout) != w->line.len) {
+				if (fwrite(w->cline, 1, w->clinelen, stdout) != w->clinelen) {
 					err_sys(&e, S3GC_E_IO, errno, "cannot write to standard output");
 					rc = -1;
 					break;
@@ -595,15 +605,13 @@ static void settle(struct run *w)
 			}
 			i++;
 		}
-		rec_reader_release(&rd);
 		if (rc == 0 && pass == 0 && set.n && verify_chunk(w, &set, at, &e) < 0)
 			rc = -1;
-		if (rc == 0 && fseek(w->cands, 0, SEEK_SET) != 0) {
-			err_sys(&e, S3GC_E_IO, errno, "cannot read a temporary file");
+		if (rc == 0 && rewind_cands(w, &e) < 0)
 			rc = -1;
-		}
 	}
 	keyset_release(&set);
+	buf_release(&key);
 	free(at);
 	if (rc < 0)
 		die(w, &e);

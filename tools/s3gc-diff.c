@@ -17,6 +17,7 @@
 
 #include "conf.h"
 #include "diff.h"
+#include "extsort.h"
 #include "fe.h"
 #include "jsonr.h"
 #include "keyset.h"
@@ -42,7 +43,8 @@ static void usage(int status)
 		fe_try_help(status);
 	printf("Usage: %s [-c FILE] [--refs DIR] [--listing FILE | --server-time TIME]\n"
 	       "       [--retention-days N] [--exclude-prefix P]... [--max-delete N|P%%]\n"
-	       "       [--max-ref-drop P%%] [--no-verify] [--force] [--stats FILE] [-v] [-q]\n"
+	       "       [--max-ref-drop P%%] [--sort] [--no-verify] [--force] [--stats FILE]\n"
+	       "       [-v] [-q]\n"
 	       "Read object records (from s3gc-list, in key order) and write those of the\n"
 	       "objects nothing refers to: not in the reference store, older than the\n"
 	       "retention window by the S3 server's clock, under no excluded prefix, and\n"
@@ -59,6 +61,7 @@ static void usage(int status)
 	       "                           listed (default 10%%)\n"
 	       "      --max-ref-drop P%%    refuse when the store holds P%% fewer keys than at\n"
 	       "                           the last run (default 10%%)\n"
+	       "      --sort               sort the input first (else it must be in key order)\n"
 	       "      --no-verify          do not check candidates against the database\n"
 	       "      --force              lift the brakes (never the checks)\n"
 	       "      --stats FILE         write the counts as JSON to FILE\n"
@@ -75,7 +78,7 @@ static void usage(int status)
 }
 
 enum { OPT_REFS = 256, OPT_LISTING, OPT_SERVER_TIME, OPT_RETENTION, OPT_EXCLUDE,
-       OPT_MAX_DELETE, OPT_MAX_REF_DROP, OPT_NO_VERIFY, OPT_FORCE, OPT_STATS, OPT_HELP,
+       OPT_MAX_DELETE, OPT_MAX_REF_DROP, OPT_SORT, OPT_NO_VERIFY, OPT_FORCE, OPT_STATS, OPT_HELP,
        OPT_VERSION };
 
 static const struct option longopts[] = {
@@ -87,6 +90,7 @@ static const struct option longopts[] = {
 	{ "exclude-prefix", required_argument, NULL, OPT_EXCLUDE },
 	{ "max-delete", required_argument, NULL, OPT_MAX_DELETE },
 	{ "max-ref-drop", required_argument, NULL, OPT_MAX_REF_DROP },
+	{ "sort", no_argument, NULL, OPT_SORT },
 	{ "no-verify", no_argument, NULL, OPT_NO_VERIFY },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "stats", required_argument, NULL, OPT_STATS },
@@ -105,7 +109,7 @@ struct flags {
 	unsigned long long max_n;   /* --max-delete N */
 	double max_pct;             /* --max-delete P% (or the default) */
 	double max_drop;            /* --max-ref-drop, percent */
-	int no_verify, force;
+	int sort, no_verify, force;
 };
 
 /* "N" or "P%" (P up to 100, decimals allowed). */
@@ -160,6 +164,7 @@ static void parse_args(int argc, char **argv, struct flags *f)
 			if (f->max_drop < 0)
 				fe_usage_error("--max-ref-drop: a percentage, not '%s'", optarg);
 			break;
+		case OPT_SORT: f->sort = 1; break;
 		case OPT_NO_VERIFY: f->no_verify = 1; break;
 		case OPT_FORCE: f->force = 1; break;
 		case OPT_STATS: f->stats = optarg; break;
@@ -185,6 +190,7 @@ struct run {
 	struct refs *r;
 	char *dir;
 	time_t now, started;     /* the server's clock; when the listing began */
+	FILE *in;                /* the records: standard input, or sorted */
 	FILE *cands;             /* the candidates, as records */
 	char *cline;             /* a line of it */
 	size_t clinecap, clinelen;
@@ -201,6 +207,8 @@ static void release(struct run *w)
 {
 	if (w->cands)
 		fclose(w->cands);
+	if (w->in && w->in != stdin)
+		fclose(w->in);
 	free(w->fate);
 	free(w->cline);
 	nearmiss_free(w->nm);
@@ -374,6 +382,59 @@ static int on_ref(void *arg, const char *key, size_t n, struct s3gc_err *e)
 	return nearmiss_ref(arg, key, n, e);
 }
 
+#define SORT_MEM (32u << 20) /* --sort: records in memory before a run goes to disk */
+
+/* --sort: the records of standard input, checked, in key order in a
+ * temporary file. */
+static FILE *sorted_input(struct run *w)
+{
+	const char *tmpdir = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	struct extsort *xs = NULL;
+	struct rec_reader rd;
+	struct s3gc_err e;
+	struct rec rec;
+	struct obj obj;
+	FILE *out = NULL;
+	int rc;
+
+	if (extsort_new(&xs, tmpdir, SORT_MEM, &e) < 0)
+		die(w, &e);
+	rec_reader_init(&rd, stdin, "-", 0);
+	while ((rc = rec_read(&rd, &rec, &e)) == 1)
+		if (obj_from_rec(&rd, &rec, &obj, &e) < 0 ||
+		    extsort_add(xs, obj.key, obj.key_len, rd.line.data, rd.line.len, &e) < 0) {
+			rc = -1;
+			break;
+		}
+	rec_reader_release(&rd);
+	if (rc == 0 && extsort_finish(xs, &e) == 0 && (out = tmpfile())) {
+		const void *k, *v;
+		size_t kn, vn;
+
+		while ((rc = extsort_next(xs, &k, &kn, &v, &vn, &e)) == 1)
+			if (fwrite(v, 1, vn, out) != vn || putc('\n', out) == EOF) {
+				err_sys(&e, S3GC_E_IO, errno, "cannot write a temporary file");
+				rc = -1;
+				break;
+			}
+		if (rc == 0 && (fflush(out) != 0 || fseek(out, 0, SEEK_SET) != 0)) {
+			err_sys(&e, S3GC_E_IO, errno, "cannot write a temporary file");
+			rc = -1;
+		}
+	} else if (rc == 0) {
+		if (!out && e.cls == S3GC_OK)
+			err_sys(&e, S3GC_E_IO, errno, "cannot make a temporary file");
+		rc = -1;
+	}
+	extsort_free(xs);
+	if (rc < 0) {
+		if (out)
+			fclose(out);
+		die(w, &e);
+	}
+	return out;
+}
+
 /* Read the listing and join it with the store; the candidates go to a
  * temporary file, to be written out only once every brake and check has
  * passed. */
@@ -407,14 +468,14 @@ static void join(struct run *w)
 		free(ex);
 		die(w, &e);
 	}
-	rec_reader_init(&rd, stdin, "-", 0);
+	rec_reader_init(&rd, w->in, w->f.sort ? "sorted input" : "-", 0);
 	while ((rc = rec_read(&rd, &rec, &e)) == 1) {
 		enum diff_verdict v;
 
 		if (obj_from_rec(&rd, &rec, &obj, &e) < 0)
 			break;
 		if (diff_one(d, &obj, &v, &e) < 0) {
-			err_prefix(&e, "-:%lu", rec.lineno);
+			err_prefix(&e, "%s:%lu", w->f.sort ? "sorted input" : "stdin", rec.lineno);
 			rc = -1;
 			break;
 		}
@@ -682,6 +743,7 @@ int main(int argc, char **argv)
 	clocks(&w);
 	open_store(&w);
 	store_brakes(&w);
+	w.in = w.f.sort ? sorted_input(&w) : stdin;
 	join(&w);
 	near_misses(&w);
 	count_brakes(&w);

@@ -37,6 +37,10 @@ printf 'b\nc\n' | check s3gc-diff --server-time 2026-12-01T00:00:00Z --force > o
 ok $? "$how: key-only records"
 printf 'b\na\n' | check s3gc-diff --server-time 2026-12-01T00:00:00Z --force > out 2> err
 is $? 65 "$how: records out of order"
+sort -r list | check s3gc-diff --sort --server-time 2026-12-01T00:00:00Z --force > out 2> err
+ok $? "$how: --sort"
+printf 'b\nbad%%zz\n' | check s3gc-diff --sort --server-time 2026-12-01T00:00:00Z --force > out 2> err
+is $? 65 "$how: --sort and a bad record"
 PGPORT=1 check s3gc-diff --server-time 2026-12-01T00:00:00Z --force < list > out 2> err
 rc=$?
 ok "$([ $rc -eq 69 ] || [ $rc -eq 81 ]; echo $?)" "$how: the database down ($rc)"

@@ -159,10 +159,18 @@ is $? 65 "a malformed record: exit 65"
 is "$(wc -c < out | tr -d ' ')" 0 "nothing written, not even the candidate before it"
 { rec b $old; rec a $old; } | D > out 2> err
 is $? 65 "unsorted input: exit 65"
-grep -q "^s3gc-diff: -:2: not in key order: 'a' comes after 'b'" err
+grep -q "^s3gc-diff: stdin:2: not in key order: 'a' comes after 'b'" err
 ok $? "naming the line: $(cat err)"
 { rec a $old; rec a $old; } | D > out 2> err
 is $? 65 "a key twice: exit 65"
+sort -r list | D --sort > out 2> err
+ok $? "--sort: input in reverse order"
+is "$(cut -f1 out | sed 's/^l\/.*/l\/LONG/' | tr '\n' ' ')" "l/LONG o/old z/orphan " \
+	"the same candidates, in key order"
+{ rec b $old; printf 'bad%%zz\n'; } | D --sort > out 2> err
+is $? 65 "--sort: a malformed record is still exit 65"
+grep -q 'stdin:2' err
+ok $? "naming its line in the input"
 s3gc-diff < list > out 2> err
 is $? 64 "no server clock: exit 64"
 

@@ -19,6 +19,7 @@
 #include "diff.h"
 #include "extsort.h"
 #include "fe.h"
+#include "http.h"
 #include "jsonr.h"
 #include "keyset.h"
 #include "log.h"
@@ -26,6 +27,8 @@
 #include "normalise.h"
 #include "rec.h"
 #include "refs.h"
+#include "s3.h"
+#include "s3obj.h"
 #include "timefmt.h"
 #include "verify_pg.h"
 
@@ -191,6 +194,10 @@ struct run {
 	char *dir;
 	time_t now, started;     /* the server's clock; when the listing began */
 	FILE *in;                /* the records: standard input, or sorted */
+	int have_s3;             /* for key-only records: */
+	struct s3_client s3;
+	struct http_xfer x;
+	struct s3_objhead head;
 	FILE *cands;             /* the candidates, as records */
 	char *cline;             /* a line of it */
 	size_t clinecap, clinelen;
@@ -205,6 +212,12 @@ struct run {
 
 static void release(struct run *w)
 {
+	if (w->have_s3) {
+		http_xfer_release(&w->x);
+		s3_objhead_release(&w->head);
+		s3_client_release(&w->s3);
+		curl_global_cleanup();
+	}
 	if (w->cands)
 		fclose(w->cands);
 	if (w->in && w->in != stdin)
@@ -435,6 +448,39 @@ static FILE *sorted_input(struct run *w)
 	return out;
 }
 
+/*
+ * A record of only a key: the object's size, time and ETag from a HEAD.
+ * 0, with *gone when there is no such object any more.
+ */
+static int head(struct run *w, struct obj *o, int *gone, struct s3gc_err *e)
+{
+	*gone = 0;
+	if (!w->have_s3) {
+		if (http_global_init(e) < 0 ||
+		    s3_client_init(&w->s3, w->conf.bucket, w->conf.region, w->conf.endpoint, e) < 0)
+			return -1;
+		if (http_xfer_init(&w->x, &w->s3.policy, e) < 0) {
+			s3_client_release(&w->s3);
+			return -1;
+		}
+		s3_objhead_init(&w->head);
+		w->have_s3 = 1;
+	}
+	if (s3_head_object(&w->s3, &w->x, o->key, o->key_len, &w->head, e) < 0)
+		return -1;
+	if (!w->head.found) {
+		*gone = 1;
+		return 0;
+	}
+	if (!w->head.last_modified)
+		return 0; /* no time: kept, as its age is not known */
+	o->has_meta = 1;
+	o->size = w->head.size;
+	o->mtime = (time_t)w->head.last_modified;
+	snprintf(o->etag, sizeof o->etag, "%s", w->head.etag);
+	return 0;
+}
+
 /* Read the listing and join it with the store; the candidates go to a
  * temporary file, to be written out only once every brake and check has
  * passed. */
@@ -474,6 +520,25 @@ static void join(struct run *w)
 
 		if (obj_from_rec(&rd, &rec, &obj, &e) < 0)
 			break;
+		if (!obj.has_meta) {
+			int gone;
+
+			if (head(w, &obj, &gone, &e) < 0) {
+				rc = -1;
+				break;
+			}
+			if (gone) {
+				log_msg(LOG_INFO, "'%.*s': no such object, skipped",
+					(int)(obj.key_len > 300 ? 300 : obj.key_len), obj.key);
+				continue;
+			}
+			/* Kept with what the HEAD said. */
+			buf_reset(&w->line);
+			if (obj_format(&w->line, &obj, &e) < 0) {
+				rc = -1;
+				break;
+			}
+		}
 		if (diff_one(d, &obj, &v, &e) < 0) {
 			err_prefix(&e, "%s:%lu", w->f.sort ? "sorted input" : "stdin", rec.lineno);
 			rc = -1;
@@ -481,9 +546,11 @@ static void join(struct run *w)
 		}
 		if (v != DIFF_CANDIDATE)
 			continue;
-		/* The line as it came: canonical, since it decoded strictly. */
-		if (fwrite(rd.line.data, 1, rd.line.len, w->cands) != rd.line.len ||
-		    putc('\n', w->cands) == EOF) {
+		/* The line as it came (canonical, since it decoded strictly), or
+		 * as the HEAD filled it in. */
+		if ((rec.nfields == 1 ? fwrite(w->line.data, 1, w->line.len, w->cands) != w->line.len
+				      : (fwrite(rd.line.data, 1, rd.line.len, w->cands) != rd.line.len ||
+					 putc('\n', w->cands) == EOF))) {
 			err_sys(&e, S3GC_E_IO, errno, "cannot write a temporary file");
 			rc = -1;
 			break;

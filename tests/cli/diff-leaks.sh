@@ -33,13 +33,18 @@ check s3gc-diff --server-time 2026-12-01T00:00:00Z < list > out 2> err
 is $? 85 "$how: a brake"
 printf 'bad%%zz\n' | check s3gc-diff --server-time 2026-12-01T00:00:00Z > out 2> err
 is $? 65 "$how: a bad record"
-printf 'b\nc\n' | check s3gc-diff --server-time 2026-12-01T00:00:00Z --force > out 2> err
-ok $? "$how: key-only records"
-printf 'b\na\n' | check s3gc-diff --server-time 2026-12-01T00:00:00Z --force > out 2> err
+printf 'b\t5\t86400\n' > pop.txt
+start_s3mem --bucket media --populate pop.txt
+printf 'b\nc\n' | S3GC_ENDPOINT=$S3MEM_URL check s3gc-diff --server-time 2026-12-01T00:00:00Z \
+	--force > out 2> err
+ok $? "$how: key-only records, with HEADs"
+tail -1 list > rev
+head -1 list >> rev
+check s3gc-diff --server-time 2026-12-01T00:00:00Z --force < rev > out 2> err
 is $? 65 "$how: records out of order"
 sort -r list | check s3gc-diff --sort --server-time 2026-12-01T00:00:00Z --force > out 2> err
 ok $? "$how: --sort"
-printf 'b\nbad%%zz\n' | check s3gc-diff --sort --server-time 2026-12-01T00:00:00Z --force > out 2> err
+printf 'b\t1\t2026-01-01T00:00:00Z\td41d8cd98f00b204e9800998ecf8427e\nbad%%zz\n' | check s3gc-diff --sort --server-time 2026-12-01T00:00:00Z --force > out 2> err
 is $? 65 "$how: --sort and a bad record"
 PGPORT=1 check s3gc-diff --server-time 2026-12-01T00:00:00Z --force < list > out 2> err
 rc=$?

@@ -185,6 +185,19 @@ sed '/^cdc_backend/d' "$T/s3gc.conf" > nover.conf
 s3gc-diff -c nover.conf --server-time $now < list > out 2> err
 is $? 78 "no database configured, no --no-verify: exit 78"
 
+# Records of only a key: the object's time from a HEAD.
+printf 'h/a\t10\t86400\nh/b\t20\t86400\n' > pop.txt
+start_s3mem --bucket media --populate pop.txt
+later=$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%SZ)
+printf '{"complete":true,"keys":3,"started":"%s","server_time":"%s"}\n' $now "$later" > later.json
+printf 'h/a\nh/b\nh/gone\n' |
+	S3GC_ENDPOINT=$S3MEM_URL s3gc-diff --listing later.json --max-delete 100% > out 2> err
+ok $? "key-only records: $(cat err)"
+is "$(cut -f1,2 out | tr '\t\n' ': ')" "h/a:10 h/b:20 " "the objects there, old by then, with their size from a HEAD"
+is "$(cut -f4 out | grep -c '^[0-9a-f]\{32\}$')" 2 "and their ETags"
+printf 'h/a\n' | S3GC_ENDPOINT=$S3MEM_URL s3gc-diff --server-time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > out 2> err
+is "$(wc -c < out | tr -d ' ')" 0 "a day-old object by today's clock: too young"
+
 # Near misses: keys a reference names only after a small change.
 psql -qAtX -v ON_ERROR_STOP=1 > /dev/null <<SQL
 insert into users values (10, 'Avatars/Case.jpg'), (11, 'lower/x.jpg'), (12, 'a%20b.jpg'),

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "jsonr.h"
+#include "utf8.h"
 
 struct rd {
 	const char *p;
@@ -39,33 +40,6 @@ static int hex4(struct rd *r, unsigned *u)
 			return bad(r, "a bad \\u escape");
 	}
 	return 0;
-}
-
-static int put_utf8(struct buf *b, unsigned u, struct s3gc_err *e)
-{
-	char t[4];
-	size_t n;
-
-	if (u < 0x80) {
-		t[0] = (char)u;
-		n = 1;
-	} else if (u < 0x800) {
-		t[0] = (char)(0xc0 | u >> 6);
-		t[1] = (char)(0x80 | (u & 0x3f));
-		n = 2;
-	} else if (u < 0x10000) {
-		t[0] = (char)(0xe0 | u >> 12);
-		t[1] = (char)(0x80 | ((u >> 6) & 0x3f));
-		t[2] = (char)(0x80 | (u & 0x3f));
-		n = 3;
-	} else {
-		t[0] = (char)(0xf0 | u >> 18);
-		t[1] = (char)(0x80 | ((u >> 12) & 0x3f));
-		t[2] = (char)(0x80 | ((u >> 6) & 0x3f));
-		t[3] = (char)(0x80 | (u & 0x3f));
-		n = 4;
-	}
-	return buf_add(b, t, n, e);
 }
 
 /* A string at r->i (its opening quote); decoded into out if not NULL. */
@@ -105,7 +79,7 @@ static int string(struct rd *r, struct buf *out)
 					return -1;
 				u = 0x10000 + ((u - 0xd800) << 10) + (lo - 0xdc00);
 			}
-			if (out && put_utf8(out, u, r->e) < 0)
+			if (out && utf8_put(out, u, r->e) < 0)
 				return -1;
 			continue;
 		default:

@@ -723,25 +723,6 @@ static long js_hex4(struct js *j)
 	return cp;
 }
 
-static int put_utf8(struct buf *b, unsigned long cp, struct s3gc_err *e)
-{
-	char s[4];
-	size_t len;
-
-	if (cp < 0x80) {
-		s[0] = (char)cp, len = 1;
-	} else if (cp < 0x800) {
-		s[0] = (char)(0xC0 | cp >> 6), len = 2;
-	} else if (cp < 0x10000) {
-		s[0] = (char)(0xE0 | cp >> 12), len = 3;
-	} else {
-		s[0] = (char)(0xF0 | cp >> 18), len = 4;
-	}
-	for (size_t k = 1; k < len; k++)
-		s[k] = (char)(0x80 | ((cp >> (6 * (len - 1 - k))) & 0x3F));
-	return buf_add(b, s, len, e);
-}
-
 /* After "\u": one code point, a surrogate pair joined; -1 (set in *cp) if bad. */
 static int js_unicode(struct js *j, unsigned long *cp)
 {
@@ -774,7 +755,7 @@ static int js_escape(struct js *j, struct buf *a)
 		j->i++;
 		if (js_unicode(j, &cp) < 0)
 			return -1;
-		return put_utf8(a, cp, j->e);
+		return utf8_put(a, cp, j->e);
 	}
 	hit = j->v[j->i] ? strchr(from, j->v[j->i]) : NULL;
 	if (!hit)

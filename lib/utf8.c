@@ -73,3 +73,22 @@ int utf8_valid(const char *s, size_t n, size_t *bad)
 	}
 	return 1;
 }
+
+int utf8_put(struct buf *b, unsigned long cp, struct s3gc_err *e)
+{
+	char s[4];
+	size_t len;
+
+	if (cp < 0x80) {
+		s[0] = (char)cp, len = 1;
+	} else if (cp < 0x800) {
+		s[0] = (char)(0xC0 | cp >> 6), len = 2;
+	} else if (cp < 0x10000) {
+		s[0] = (char)(0xE0 | cp >> 12), len = 3;
+	} else {
+		s[0] = (char)(0xF0 | cp >> 18), len = 4;
+	}
+	for (size_t k = 1; k < len; k++)
+		s[k] = (char)(0x80 | ((cp >> (6 * (len - 1 - k))) & 0x3F));
+	return buf_add(b, s, len, e);
+}

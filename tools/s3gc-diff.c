@@ -749,12 +749,13 @@ static void settle(struct run *w)
 			w->dropped);
 }
 
+/* The counts: on stderr at the end (unless -q), and as JSON with --stats. */
 static void write_stats(struct run *w)
 {
 	struct buf b = BUF_INIT;
 	struct s3gc_err e;
 
-	log_msg(LOG_INFO, "%llu listed: %llu excluded, %llu too young, %llu referenced, "
+	log_msg(LOG_WARN, "%llu listed: %llu excluded, %llu too young, %llu referenced, "
 		"%llu candidates, %llu near misses, %llu verified orphans, %llu dropped by "
 		"verification", w->st.scanned, w->st.excluded, w->st.young, w->st.referenced,
 		w->st.candidates, w->near, w->verified, w->dropped);

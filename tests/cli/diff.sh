@@ -93,6 +93,10 @@ s3gc-refs sync 2> /dev/null
 # Stats.
 D --stats st.json < list > out 2> err
 ok $? "--stats"
+grep -q '10 listed: 1 excluded, 1 too young, 5 referenced, 3 candidates, 0 near misses, 3 verified orphans, 0 dropped by verification' err
+ok $? "the counts on stderr: $(cat err)"
+D -q < list > out 2> err
+is "$(wc -c < err | tr -d ' ')" 0 "-q: not even those"
 grep -q '"scanned":10,"excluded":1,"too_young":1,"referenced":5,"candidates":3,"near_misses":0,"verified_orphans":3,"dropped_by_verification":0' st.json
 ok $? "the counts: $(cat st.json)"
 

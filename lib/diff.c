@@ -18,7 +18,8 @@ struct diff {
 	struct refs_iter *it;
 	const char *ref;      /* the iterator's key, or NULL at its end */
 	size_t reflen;
-	struct buf prev;      /* the last key given */
+	char prev[S3_KEY_MAX]; /* the last key given */
+	size_t prevlen;
 	int have_prev;
 	struct diff_stats st;
 };
@@ -57,7 +58,6 @@ int diff_begin(struct diff **dp, struct refs *r, const struct diff_opts *o,
 		return err_sys(e, S3GC_E_SYS, ENOMEM, "cannot allocate memory");
 	d->o = *o;
 	d->r = r;
-	buf_init(&d->prev, 0);
 	if (refs_iter_open(r, &d->it, e) < 0 || next_ref(d, e) < 0) {
 		diff_end(d);
 		return -1;
@@ -72,7 +72,6 @@ void diff_end(struct diff *d)
 		return;
 	if (d->it)
 		refs_iter_close(d->it);
-	buf_release(&d->prev);
 	free(d);
 }
 
@@ -98,7 +97,7 @@ int diff_one(struct diff *d, const struct obj *o, enum diff_verdict *v,
 	int c = 1;
 
 	if (d->have_prev) {
-		int order = ks_cmp(d->prev.data, d->prev.len, o->key, o->key_len);
+		int order = ks_cmp(d->prev, d->prevlen, o->key, o->key_len);
 
 		if (order == 0)
 			return err_set(e, S3GC_E_DATA, 0, "'%.*s' comes twice",
@@ -107,11 +106,13 @@ int diff_one(struct diff *d, const struct obj *o, enum diff_verdict *v,
 			return err_set(e, S3GC_E_DATA, 0, "not in key order: '%.*s' comes after "
 				       "'%.*s' (sort with LC_ALL=C sort, or use --sort)",
 				       (int)(o->key_len > 200 ? 200 : o->key_len), o->key,
-				       (int)(d->prev.len > 200 ? 200 : d->prev.len), d->prev.data);
+				       (int)(d->prevlen > 200 ? 200 : d->prevlen), d->prev);
 	}
-	buf_reset(&d->prev);
-	if (buf_add(&d->prev, o->key, o->key_len, e) < 0)
-		return -1;
+	if (o->key_len > sizeof d->prev)
+		return err_set(e, S3GC_E_DATA, 0, "a key of %zu bytes, more than %d", o->key_len,
+			       S3_KEY_MAX);
+	memcpy(d->prev, o->key, o->key_len);
+	d->prevlen = o->key_len;
 	d->have_prev = 1;
 	d->st.scanned++;
 	/* The store's keys below this one are no object's: pass them. */

@@ -10,6 +10,14 @@
 #include "nearmiss.h"
 #include "uri.h"
 
+/* 1: an upper case letter (ASCII); 2: '%'. */
+#define UP8(c) [c] = 1, [c + 1] = 1, [c + 2] = 1, [c + 3] = 1, [c + 4] = 1, [c + 5] = 1, \
+	[c + 6] = 1, [c + 7] = 1
+static const unsigned char feature_of[256] = {
+	UP8('A'), UP8('I'), UP8('Q'), ['Y'] = 1, ['Z'] = 1, ['%'] = 2,
+};
+#undef UP8
+
 struct fps {
 	uint64_t *v;
 	size_t n, cap;
@@ -130,22 +138,54 @@ static int decode(struct buf *b, const char *k, size_t n)
 	return uri_decode(b, k, n, 0, &e) == 0 && (b->len != n || memcmp(b->data, k, n));
 }
 
+/* Whether k[0..n) starts with "BUCKET/" and has more after it. */
+static int bucketed(const struct nearmiss *nm, const char *k, size_t n)
+{
+	return n > nm->blen + 1 && k[nm->blen] == '/' && !memcmp(k, nm->bucket, nm->blen);
+}
+
+/* Whether k has upper case (ASCII) or a '%'. */
+static void features(const char *k, size_t n, int *upper, int *pct)
+{
+	unsigned any = 0;
+
+	for (size_t i = 0; i < n; i++)
+		any |= feature_of[(unsigned char)k[i]];
+	*upper = (any & 1) != 0;
+	*pct = (any & 2) != 0;
+}
+
 int nearmiss_ref(struct nearmiss *nm, const char *key, size_t n, struct s3gc_err *e)
 {
-	int rc = fold(&nm->tmp, key, n, e);
+	int upper, pct;
 
-	if (rc < 0)
+	/* Most references have nothing to change: one look at each byte. */
+	features(key, n, &upper, &pct);
+	if (upper && (fold(&nm->tmp, key, n, e) < 0 ||
+		      fps_add(&nm->folded, fp(nm->tmp.data, nm->tmp.len), e) < 0))
 		return -1;
-	if (rc && fps_add(&nm->folded, fp(nm->tmp.data, nm->tmp.len), e) < 0)
-		return -1;
-	if (decode(&nm->tmp, key, n) && fps_add(&nm->decoded, fp(nm->tmp.data, nm->tmp.len), e) < 0)
+	if (pct && decode(&nm->tmp, key, n) &&
+	    fps_add(&nm->decoded, fp(nm->tmp.data, nm->tmp.len), e) < 0)
 		return -1;
 	if (n > 1 && key[0] == '/' && fps_add(&nm->unslashed, fp(key + 1, n - 1), e) < 0)
 		return -1;
-	if (n > nm->blen + 1 && !memcmp(key, nm->bucket, nm->blen) && key[nm->blen] == '/' &&
+	if (bucketed(nm, key, n) &&
 	    fps_add(&nm->unbucketed, fp(key + nm->blen + 1, n - nm->blen - 1), e) < 0)
 		return -1;
 	return 0;
+}
+
+int nearmiss_any_ref(const struct nearmiss *nm)
+{
+	return nm->folded.n || nm->decoded.n || nm->unslashed.n || nm->unbucketed.n;
+}
+
+int nearmiss_featured(const struct nearmiss *nm, const char *k, size_t n)
+{
+	int upper, pct;
+
+	features(k, n, &upper, &pct);
+	return upper || pct || (n > 1 && k[0] == '/') || bucketed(nm, k, n);
 }
 
 void nearmiss_ready(struct nearmiss *nm)
@@ -188,8 +228,7 @@ int nearmiss_check(struct nearmiss *nm, struct refs *r, const char *k, size_t n,
 		*kind = NM_SLASH;
 		return 0;
 	}
-	if (n > nm->blen + 1 && !memcmp(k, nm->bucket, nm->blen) && k[nm->blen] == '/' &&
-	    held(r, k + nm->blen + 1, n - nm->blen - 1, &yes, e) < 0)
+	if (bucketed(nm, k, n) && held(r, k + nm->blen + 1, n - nm->blen - 1, &yes, e) < 0)
 		return -1;
 	if (yes || fps_has(&nm->unbucketed, h)) {
 		*kind = NM_BUCKET;

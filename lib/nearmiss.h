@@ -38,6 +38,17 @@ void nearmiss_free(struct nearmiss *nm);
 /* One reference of the store. */
 int nearmiss_ref(struct nearmiss *nm, const char *key, size_t n, struct s3gc_err *e);
 
+/*
+ * Whether any reference left a fingerprint (has something to change). When
+ * none did, only listed keys that are nearmiss_featured can be near misses:
+ * the rest need no nearmiss_check.
+ */
+int nearmiss_any_ref(const struct nearmiss *nm);
+
+/* Whether k has something to change itself: upper case, a '%', a leading
+ * '/' or "BUCKET/". */
+int nearmiss_featured(const struct nearmiss *nm, const char *k, size_t n);
+
 /* Every reference has been seen. */
 void nearmiss_ready(struct nearmiss *nm);
 

@@ -2,8 +2,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "rec.h"
 #include "timefmt.h"
@@ -443,6 +448,21 @@ static int decode_line(struct rec_reader *r, struct rec *out,
 	return 0;
 }
 
+/* Decode the line in r->line, read as line r->lineno. */
+static int parse_line(struct rec_reader *r, struct rec *out, struct s3gc_err *e)
+{
+	out->lineno = r->lineno;
+	if (r->line.len == 0)
+		return err_set(e, S3GC_E_DATA, 0,
+			       "%s:%lu: empty line: a record has at least a key",
+			       shown_name(r->name), r->lineno);
+	if (decode_line(r, out, e) < 0) {
+		out->nfields = 0;
+		return err_prefix(e, "%s:%lu", shown_name(r->name), r->lineno);
+	}
+	return 1;
+}
+
 int rec_read(struct rec_reader *r, struct rec *out, struct s3gc_err *e)
 {
 	int got;
@@ -456,16 +476,22 @@ int rec_read(struct rec_reader *r, struct rec *out, struct s3gc_err *e)
 			r->line.data[0] = '\0';
 		return got;
 	}
-	out->lineno = r->lineno;
-	if (r->line.len == 0)
-		return err_set(e, S3GC_E_DATA, 0,
-			       "%s:%lu: empty line: a record has at least a key",
-			       shown_name(r->name), r->lineno);
-	if (decode_line(r, out, e) < 0) {
-		out->nfields = 0;
-		return err_prefix(e, "%s:%lu", shown_name(r->name), r->lineno);
-	}
-	return 1;
+	return parse_line(r, out, e);
+}
+
+int rec_parse(struct rec_reader *r, const char *line, size_t n, struct rec *out,
+	      struct s3gc_err *e)
+{
+	out->nfields = 0;
+	if (n > r->maxline)
+		return err_set(e, S3GC_E_DATA, E2BIG, "%s:%lu: line longer than %zu bytes",
+			       shown_name(r->name), r->lineno, r->maxline);
+	if (line_reserve(r, n, e) < 0)
+		return -1;
+	memcpy(r->line.data, line, n);
+	r->line.data[n] = '\0';
+	r->line.len = n;
+	return parse_line(r, out, e);
 }
 
 /* ---- object records ---- */
@@ -538,7 +564,8 @@ static int parse_size(const char *s, size_t n, unsigned long long *v,
 
 		if (d > 9)
 			return -1;
-		if (x > (~0ULL - d) / 10) {
+		/* Nineteen digits cannot overflow; only then is it checked. */
+		if (i >= 19 && x > (~0ULL - d) / 10) {
 			*why = "larger than 18446744073709551615";
 			return -1;
 		}
@@ -661,4 +688,163 @@ int obj_format(struct buf *out, const struct obj *o, struct s3gc_err *e)
 		}
 	}
 	return buf_addc(out, '\n', e);
+}
+
+/* ---- the fast path ---- */
+
+/*
+ * The line at p, up to the first LF within avail bytes, if it is plain: no
+ * byte in it needs decoding or checking (controls other than TAB, '%',
+ * DEL, bytes over 0x7F). Its length, with the places of its TABs in
+ * tab[0..*nt); -1 when it is not plain, has more than four TABs, or has no
+ * LF within avail.
+ */
+static long plain_line(const unsigned char *p, size_t avail, size_t tab[4], int *ntp)
+{
+	size_t i = 0;
+	int nt = 0;
+
+#if defined(__SSE2__)
+	const __m128i ctl = _mm_set1_epi8(0x20), pct = _mm_set1_epi8('%'),
+		del = _mm_set1_epi8(0x7F);
+
+	for (; i + 16 <= avail; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		/* Signed: bytes over 0x7F are below 0x20 too. */
+		unsigned m = (unsigned)_mm_movemask_epi8(
+			_mm_or_si128(_mm_cmplt_epi8(v, ctl),
+				     _mm_or_si128(_mm_cmpeq_epi8(v, pct), _mm_cmpeq_epi8(v, del))));
+
+		for (; m; m &= m - 1) {
+			size_t j = i + (size_t)__builtin_ctz(m);
+
+			if (p[j] == '\n') {
+				*ntp = nt;
+				return (long)j;
+			}
+			if (p[j] != '\t' || nt == 4)
+				return -1;
+			tab[nt++] = j;
+		}
+	}
+#endif
+	for (; i < avail; i++) {
+		if (p[i] >= 0x20 && p[i] < 0x7F && p[i] != '%')
+			continue;
+		if (p[i] == '\n') {
+			*ntp = nt;
+			return (long)i;
+		}
+		if (p[i] != '\t' || nt == 4)
+			return -1;
+		tab[nt++] = i;
+	}
+	return -1;
+}
+
+/* 32 lowercase hex digits at s (SSE2: two compares of 16). */
+static int hex32(const char *s)
+{
+#if defined(__SSE2__)
+	const __m128i d0 = _mm_set1_epi8('0' - 1), d9 = _mm_set1_epi8('9' + 1),
+		a0 = _mm_set1_epi8('a' - 1), f0 = _mm_set1_epi8('f' + 1);
+	unsigned ok = 0;
+
+	for (int i = 0; i < 32; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		__m128i dig = _mm_and_si128(_mm_cmpgt_epi8(v, d0), _mm_cmplt_epi8(v, d9));
+		__m128i hex = _mm_and_si128(_mm_cmpgt_epi8(v, a0), _mm_cmplt_epi8(v, f0));
+
+		ok |= (unsigned)_mm_movemask_epi8(_mm_or_si128(dig, hex)) << i;
+	}
+	return ok == 0xFFFFFFFFu;
+#else
+	for (int i = 0; i < 32; i++)
+		if (!is_hexlower(s[i]))
+			return 0;
+	return 1;
+#endif
+}
+
+/* Two digits at s, at most max; -1 if not. */
+static int two(const char *s, int max)
+{
+	unsigned a = (unsigned)(s[0] - '0'), b = (unsigned)(s[1] - '0');
+	int v = (int)(a * 10 + b);
+
+	return a > 9 || b > 9 || v > max ? -1 : v;
+}
+
+/* The first 11 bytes of two times ("2026-01-02T") alike. */
+static int same_day(const char *s, const char *day)
+{
+	uint64_t a, b;
+	uint32_t c, d;
+
+	memcpy(&a, s, 8);
+	memcpy(&b, day, 8);
+	memcpy(&c, s + 7, 4);
+	memcpy(&d, day + 7, 4);
+	return a == b && c == d;
+}
+
+/*
+ * time_parse_rfc3339, with the last day seen remembered: a listing's
+ * times share few dates, and the date is the costly part.
+ */
+static int scan_time(const char *s, size_t n, time_t *t)
+{
+	static _Thread_local char day[11];
+	static _Thread_local time_t midnight;
+	static _Thread_local int known;
+	int h, m, sec;
+
+	if (n != RFC3339_LEN || s[13] != ':' || s[16] != ':' || s[19] != 'Z' ||
+	    (h = two(s + 11, 23)) < 0 || (m = two(s + 14, 59)) < 0 || (sec = two(s + 17, 59)) < 0)
+		return -1;
+	if (!known || !same_day(s, day)) {
+		if (time_parse_rfc3339(s, n, t) < 0)
+			return -1;
+		memcpy(day, s, sizeof day);
+		midnight = *t - (h * 3600 + m * 60 + sec);
+		known = 1;
+		return 0;
+	}
+	*t = midnight + h * 3600 + m * 60 + sec;
+	return 0;
+}
+
+int obj_scan(const char *line, size_t avail, struct obj *o, size_t *len)
+{
+	size_t tab[4], elen, n;
+	const char *why, *etag;
+	int nt = 0;
+	long got = plain_line((const unsigned char *)line, avail, tab, &nt);
+
+	/* Not plain, a key alone, a wrong count of fields, a key empty or too
+	 * long: the strict path says what is wrong, or does the rest. */
+	if (got < 0 || (nt != 3 && nt != 4) || tab[0] == 0 || tab[0] > S3_KEY_MAX)
+		return 0;
+	n = (size_t)got;
+	etag = line + tab[2] + 1;
+	elen = (nt == 4 ? tab[3] : n) - tab[2] - 1;
+	if (parse_size(line + tab[0] + 1, tab[1] - tab[0] - 1, &o->size, &why) < 0 ||
+	    scan_time(line + tab[1] + 1, tab[2] - tab[1] - 1, &o->mtime) < 0 ||
+	    elen > ETAG_MAX || (elen == 32 ? !hex32(etag) : check_etag(etag, elen) < 0))
+		return 0;
+	o->storage_class = NULL;
+	o->storage_class_len = 0;
+	if (nt == 4) {
+		if (check_class(line + tab[3] + 1, n - tab[3] - 1) < 0)
+			return 0;
+		o->storage_class = line + tab[3] + 1;
+		o->storage_class_len = n - tab[3] - 1;
+	}
+	memcpy(o->etag, etag, elen);
+	o->etag[elen] = '\0';
+	o->key = line;
+	o->key_len = tab[0];
+	o->has_meta = 1;
+	*len = n;
+	return 1;
 }

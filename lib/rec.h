@@ -52,6 +52,14 @@ int rec_encode(struct buf *out, const char *s, size_t n, struct s3gc_err *e);
 /* Decode one encoded field strictly (the rules of rec_read); for tests and flags. */
 int rec_decode(struct buf *out, const char *s, size_t n, struct s3gc_err *e);
 
+/*
+ * Decode line[0..n) (without its LF) as rec_read would, as line r->lineno
+ * of r's input (set it first): for callers that read the lines themselves.
+ * The line is copied; r's buffers hold the fields.
+ */
+int rec_parse(struct rec_reader *r, const char *line, size_t n, struct rec *out,
+	      struct s3gc_err *e);
+
 /* Append a whole record (fields encoded, TAB-joined, LF-terminated) to out. */
 int rec_format(struct buf *out, const char *const *fields, const size_t *lens,
 	       size_t nfields, struct s3gc_err *e);
@@ -81,6 +89,17 @@ struct obj {
  */
 int obj_from_rec(const struct rec_reader *r, const struct rec *rec,
 		 struct obj *o, struct s3gc_err *e);
+
+/*
+ * The fast path for the line at line[0..*len), which ends at the first LF
+ * within avail bytes, when it has 4 or 5 fields in which nothing needs
+ * decoding (no '%', no byte below 0x20 but TAB, no DEL, nothing over
+ * 0x7F): 1 with *len and o filled in, exactly as rec_parse and
+ * obj_from_rec would, its key and storage class pointing into line. 0 when
+ * the line is not like that, is bad, or has no LF within avail: the strict
+ * path must decide (and name any fault).
+ */
+int obj_scan(const char *line, size_t avail, struct obj *o, size_t *len);
 
 /* Append o as a record line to out (key only when !has_meta). */
 int obj_format(struct buf *out, const struct obj *o, struct s3gc_err *e);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "diff.h"
+#include "fates.h"
 #include "refstest.h"
 #include "testutil.h"
 
@@ -35,6 +36,29 @@ static int count_ref(void *arg, const char *key, size_t n, struct s3gc_err *e)
 	return 0;
 }
 
+/* Two bits a line, for millions of lines: set, read back, neighbours untouched. */
+static void test_fates(void)
+{
+	struct fates f = FATES_INIT;
+	struct s3gc_err e;
+	unsigned long long i, bad = 0;
+
+	tap_ok(fates_get(&f, 0) == 0 && fates_get(&f, 123456789) == 0, "fates: 0 before any is set");
+	for (i = 0; i < 3000000; i += 3)
+		if (fates_set(&f, i, (unsigned)(i / 3 % 4), &e) < 0)
+			break;
+	tap_ok(i >= 3000000, "a million set, growing as they come");
+	for (i = 0; i < 3000003; i++)
+		if (fates_get(&f, i) != (i % 3 ? 0 : (unsigned)(i / 3 % 4)))
+			bad++;
+	tap_ok(bad == 0, "each reads back as set, the lines between stay 0 (%llu wrong)", bad);
+	fates_set(&f, 4, 3, &e);
+	fates_set(&f, 4, 1, &e);
+	tap_ok(fates_get(&f, 4) == 1 && fates_get(&f, 3) == 1 && fates_get(&f, 5) == 0,
+	       "set again: replaced, not or-ed");
+	fates_release(&f);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/t-diff.XXXXXX", longa[1024], longb[1024], longc[1024];
@@ -48,6 +72,7 @@ int main(void)
 	struct obj o;
 	int fails = 0;
 
+	test_fates();
 	if (!mkdtemp(dir))
 		tap_skip_all("no temporary directory");
 	/* Three 1,000-byte keys sharing their first 600 bytes: stored by hash. */

@@ -9,6 +9,47 @@
 
 #define S(x) x, strlen(x)
 
+static int sign(int x)
+{
+	return (x > 0) - (x < 0);
+}
+
+/* ks_cmp against plain memcmp and length, on random keys that share long
+ * prefixes and differ in any byte (high ones too), of 0 to 99 bytes. */
+static void ks_cmp_random(void)
+{
+	static const char alpha[] = { 'a', 'b', '/', '0', '\x7f', '\x80', '\xff', '\0' };
+	unsigned seed = 12345, bad = 0;
+	char a[100], b[100];
+
+	for (int round = 0; round < 200000; round++) {
+		size_t an, bn, common;
+		int want, got;
+
+		seed = seed * 1103515245u + 12345u;
+		an = (seed >> 8) % 100;
+		seed = seed * 1103515245u + 12345u;
+		bn = (seed >> 8) % 100;
+		seed = seed * 1103515245u + 12345u;
+		common = (seed >> 8) % 101;
+		for (size_t i = 0; i < an; i++) {
+			seed = seed * 1103515245u + 12345u;
+			a[i] = alpha[(seed >> 16) % sizeof alpha];
+		}
+		for (size_t i = 0; i < bn; i++) {
+			seed = seed * 1103515245u + 12345u;
+			b[i] = i < common && i < an ? a[i] : alpha[(seed >> 16) % sizeof alpha];
+		}
+		want = memcmp(a, b, an < bn ? an : bn);
+		want = want ? sign(want) : (an < bn ? -1 : an > bn);
+		got = sign(ks_cmp(a, an, b, bn));
+		if (got != want && bad++ < 5)
+			tap_diag("round %d: %zu and %zu bytes, %zu in common: got %d, want %d",
+				 round, an, bn, common, got, want);
+	}
+	tap_ok(bad == 0, "ks_cmp agrees with memcmp on 200,000 random pairs (%u differ)", bad);
+}
+
 static void learn(struct ks_alpha *a, const char *fmt, int from, int to)
 {
 	char k[64];
@@ -30,6 +71,7 @@ int main(void)
 	tap_ok(ks_cmp(S("a"), S("b")) < 0 && ks_cmp(S("ab"), S("a")) > 0 &&
 	       ks_cmp(S("a"), S("a")) == 0 && ks_cmp("\xc3\xa9", 2, S("z")) > 0,
 	       "ks_cmp is memcmp order, shorter first");
+	ks_cmp_random();
 
 	ks_alpha_init(&dec);
 	learn(&dec, "k/%06d", 0, 1000); /* one page's worth */

@@ -567,6 +567,116 @@ static void test_obj_format(void)
 	buf_release(&out);
 }
 
+/*
+ * obj_scan against the strict path (rec_parse and obj_from_rec) on line
+ * in[0..avail): when it takes a line, the strict path takes it too and
+ * gives the same object; 1 if it took it.
+ */
+static int scan_agrees(const char *in, size_t avail, int *disagree)
+{
+	struct rec_reader r;
+	struct obj fast, strict;
+	struct s3gc_err e;
+	struct rec rec;
+	const char *lf = memchr(in, '\n', avail);
+	size_t n = lf ? (size_t)(lf - in) : avail, len = 0;
+	int took = obj_scan(in, avail, &fast, &len), ok;
+
+	rec_reader_init(&r, NULL, "-", 0);
+	r.lineno = 7;
+	ok = lf && rec_parse(&r, in, n, &rec, &e) == 1 && obj_from_rec(&r, &rec, &strict, &e) == 0;
+	if (took && (!ok || len != n || !strict.has_meta || fast.key_len != strict.key_len ||
+		     memcmp(fast.key, strict.key, fast.key_len) != 0 || fast.size != strict.size ||
+		     fast.mtime != strict.mtime || strcmp(fast.etag, strict.etag) != 0 ||
+		     !fast.storage_class != !strict.storage_class ||
+		     fast.storage_class_len != strict.storage_class_len ||
+		     (fast.storage_class && memcmp(fast.storage_class, strict.storage_class,
+						   fast.storage_class_len) != 0))) {
+		if ((*disagree)++ < 5)
+			tap_diag("obj_scan took '%.*s' (%s)", (int)n, in, ok ? "differently" : e.msg);
+	}
+	rec_reader_release(&r);
+	return took;
+}
+
+static void test_obj_scan(void)
+{
+	static const char *const good[] = {
+		"k" META "\n",
+		"photos/a b+c.jpg" META "\tSTANDARD\n",
+		"k\t0\t1970-01-01T00:00:00Z\td41d8cd98f00b204e9800998ecf8427e-10000\n",
+		"k\t18446744073709551615\t9999-12-31T23:59:59Z\td41d8cd98f00b204e9800998ecf8427e-1\n",
+		"a/very/long/key/that/spans/more/than/sixteen/bytes/of/course.png\t123456"
+		"\t2024-02-29T23:59:59Z\t0123456789abcdef0123456789abcdef\tDEEP_ARCHIVE\n",
+	};
+	static const char *const slow[] = {
+		"k%25" META "\n",                  /* an escape */
+		"k\n",                             /* a key alone */
+		"caf\xc3\xa9" META "\n",           /* UTF-8 */
+		"k\t5\n",                          /* two fields */
+		"k" META "\tSTANDARD\tx\n",        /* six */
+		"\t5\t2026-01-02T03:04:05Z\td41d8cd98f00b204e9800998ecf8427e\n", /* no key */
+		"k\t05" META "\n",
+		"k\t5\t2025-02-29T03:04:05Z\td41d8cd98f00b204e9800998ecf8427e\n",
+		"k\t5\t2026-01-02T24:04:05Z\td41d8cd98f00b204e9800998ecf8427e\n",
+		"k\t5\t2026-01-02T03:04:05Z\tD41d8cd98f00b204e9800998ecf8427e\n",
+		"k\t5\t2026-01-02T03:04:05Z\td41d8cd98f00b204e9800998ecf8427e-0\n",
+		"k\t5\t2026-01-02T03:04:05Z\td41d8cd98f00b204e9800998ecf8427e\tstandard\n",
+		"k\t18446744073709551616\t2026-01-02T03:04:05Z\td41d8cd98f00b204e9800998ecf8427e\n",
+		"k" META "\x7f\n",
+		"k" META,                          /* no LF */
+	};
+	static const char subst[] = "09aAfzZ:-T\t\n% \x7f\x80\x01/";
+	unsigned seed = 4242;
+	int disagree = 0, took = 0, took_good = 0, took_slow = 0;
+	char line[256];
+
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+		took_good += scan_agrees(good[i], strlen(good[i]), &disagree);
+	tap_is_int(took_good, (int)(sizeof good / sizeof good[0]), "obj_scan takes plain lines");
+	for (size_t i = 0; i < sizeof slow / sizeof slow[0]; i++)
+		took_slow += scan_agrees(slow[i], strlen(slow[i]), &disagree);
+	tap_is_int(took_slow, 0, "and leaves the rest to the strict path");
+	tap_ok(!scan_agrees(good[0], strlen(good[0]) - 1, &disagree),
+	       "a line whose LF is beyond what it is given is left too");
+	/* Mutants: a byte or two changed, days changing now and then (the
+	 * remembered day must not let a bad time through). */
+	for (int round = 0; round < 100000; round++) {
+		const char *g = good[round % (sizeof good / sizeof good[0])];
+		size_t n = strlen(g);
+
+		memcpy(line, g, n);
+		for (int k = 0; k < 2; k++) {
+			seed = seed * 1103515245u + 12345u;
+			if ((seed >> 20) % 3 == 0)
+				continue;
+			line[(seed >> 8) % (n - 1)] = subst[(seed >> 16) % (sizeof subst - 1)];
+		}
+		took += scan_agrees(line, n, &disagree);
+	}
+	tap_ok(took > 1000 && took < 100000, "mutants: obj_scan took %d of 100,000", took);
+	tap_is_int(disagree, 0, "and never took one the strict path refuses or reads otherwise");
+}
+
+static void test_rec_parse(void)
+{
+	struct rec_reader r;
+	struct s3gc_err e;
+	struct rec rec;
+
+	rec_reader_init(&r, NULL, "in.txt", 16);
+	r.lineno = 41;
+	tap_ok(rec_parse(&r, "a%09b\tc", 7, &rec, &e) == 1 && rec.nfields == 2 &&
+		       rec.len[0] == 3 && memcmp(rec.field[0], "a\tb", 3) == 0 && rec.lineno == 41,
+	       "rec_parse decodes a line it is given");
+	tap_ok(rec_parse(&r, "a%zz", 4, &rec, &e) < 0 && strncmp(e.msg, "in.txt:41: ", 11) == 0,
+	       "naming the line it is told (%s)", e.msg);
+	tap_ok(rec_parse(&r, "0123456789abcdefg", 17, &rec, &e) < 0 &&
+		       strstr(e.msg, "line longer than 16 bytes") != NULL,
+	       "and refusing one over maxline (%s)", e.msg);
+	rec_reader_release(&r);
+}
+
 int main(void)
 {
 	test_round_trip_bytes();
@@ -578,6 +688,8 @@ int main(void)
 	test_obj_bad_fields();
 	test_obj_keys();
 	test_obj_format();
+	test_obj_scan();
+	test_rec_parse();
 	obj_line(NULL, 0, NULL);
 	return tap_done();
 }

@@ -14,14 +14,17 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "diff.h"
 #include "extsort.h"
+#include "fates.h"
 #include "fe.h"
 #include "http.h"
 #include "jsonr.h"
 #include "keyset.h"
+#include "lines.h"
 #include "log.h"
 #include "nearmiss.h"
 #include "normalise.h"
@@ -35,10 +38,11 @@
 #define SKEW_WARN_S 300            /* server and local clocks this far apart: said */
 #define CHUNK_BYTES (32u << 20)    /* candidates verified per database pass */
 #define DIFF_META_KEYS "diff_last_keys" /* the store's key count at the last run */
+#define IO_BUF (1u << 20)          /* stdio buffers: few system calls */
 #define NEAR_NAMED 20              /* near misses named on stderr; the rest counted */
 
-/* What became of a candidate (one byte each, by its place in the file). */
-enum { C_KEEP, C_NEAR, C_REFERENCED };
+/* What became of a line of the source (two bits each, by its place). */
+enum { F_NONE, F_CAND, F_NEAR, F_REFERENCED };
 
 static void usage(int status)
 {
@@ -194,14 +198,27 @@ struct run {
 	char *dir;
 	time_t now, started;     /* the server's clock; when the listing began */
 	FILE *in;                /* the records: standard input, or sorted */
+	const char *name;        /* of them, in messages ("-": stdin) */
 	int have_s3;             /* for key-only records: */
 	struct s3_client s3;
 	struct http_xfer x;
 	struct s3_objhead head;
-	FILE *cands;             /* the candidates, as records */
-	char *cline;             /* a line of it */
-	size_t clinecap, clinelen;
-	unsigned char *fate;     /* C_* of each candidate */
+	/*
+	 * The source of the later passes: the input itself when it is a
+	 * regular file (read again from `start`, and checked unchanged), else
+	 * the candidates' lines copied to a temporary file.
+	 */
+	int reread;
+	off_t start;
+	struct stat inst;
+	FILE *cands;             /* not reread: the candidates, as records */
+	char candbuf[IO_BUF];
+	FILE *heads;             /* reread: key-only candidates as the HEAD filled them in */
+	char *hline;
+	size_t hcap;
+	struct fates fate;       /* F_* of each line of the source */
+	unsigned long long nsrc; /* lines in the source */
+	int nm_pass;             /* some candidate may be a near miss */
 	struct nearmiss *nm;
 	struct buf line;
 	struct diff_stats st;
@@ -220,10 +237,12 @@ static void release(struct run *w)
 	}
 	if (w->cands)
 		fclose(w->cands);
+	if (w->heads)
+		fclose(w->heads);
 	if (w->in && w->in != stdin)
 		fclose(w->in);
-	free(w->fate);
-	free(w->cline);
+	fates_release(&w->fate);
+	free(w->hline);
 	nearmiss_free(w->nm);
 	if (w->r)
 		refs_close(w->r);
@@ -481,28 +500,77 @@ static int head(struct run *w, struct obj *o, int *gone, struct s3gc_err *e)
 	return 0;
 }
 
-/* Read the listing and join it with the store; the candidates go to a
- * temporary file, to be written out only once every brake and check has
- * passed. */
+/* The input, as fstat sees it, is what it was when first read. */
+static int same_input(const struct run *w)
+{
+	struct stat sb;
+
+	return fstat(fileno(w->in), &sb) == 0 && sb.st_dev == w->inst.st_dev &&
+	       sb.st_ino == w->inst.st_ino && sb.st_size == w->inst.st_size &&
+	       sb.st_mtim.tv_sec == w->inst.st_mtim.tv_sec &&
+	       sb.st_mtim.tv_nsec == w->inst.st_mtim.tv_nsec &&
+	       sb.st_ctim.tv_sec == w->inst.st_ctim.tv_sec &&
+	       sb.st_ctim.tv_nsec == w->inst.st_ctim.tv_nsec;
+}
+
+/* A regular file is read again for the later passes rather than copied. */
+static void choose_source(struct run *w)
+{
+	int fd = fileno(w->in);
+
+	if (fstat(fd, &w->inst) == 0 && S_ISREG(w->inst.st_mode) &&
+	    (w->start = lseek(fd, 0, SEEK_CUR)) >= 0) {
+		w->reread = 1;
+		return;
+	}
+	if (!(w->cands = tmpfile()))
+		die_with(w, S3GC_E_IO, "cannot make a temporary file: %s", strerror(errno));
+	setvbuf(w->cands, w->candbuf, _IOFBF, IO_BUF);
+}
+
+/* Keep candidate line i (p[0..n) and its LF), or the line a HEAD made. */
+static int keep(struct run *w, unsigned long long i, const char *p, size_t n, int keyonly,
+		struct s3gc_err *e)
+{
+	FILE *fp = w->reread ? w->heads : w->cands;
+
+	if (w->reread) {
+		if (keyonly && !w->heads && !(fp = w->heads = tmpfile()))
+			return err_sys(e, S3GC_E_IO, errno, "cannot make a temporary file");
+		if (fates_set(&w->fate, i, F_CAND, e) < 0)
+			return -1;
+		if (!keyonly)
+			return 0;
+	} else if (fates_set(&w->fate, w->nsrc++, F_CAND, e) < 0) {
+		return -1;
+	}
+	if (keyonly ? fwrite(w->line.data, 1, w->line.len, fp) != w->line.len
+		    : fwrite(p, 1, n + 1, fp) != n + 1)
+		return err_sys(e, S3GC_E_IO, errno, "cannot write a temporary file");
+	return 0;
+}
+
+/* Read the listing and join it with the store. Nothing is written out
+ * yet: only once every brake and check has passed. */
 static void join(struct run *w)
 {
 	struct diff_opts o = { w->now, 0, NULL, 0, on_ref, NULL };
 	char **ex = malloc((w->conf.nexclude + w->f.nexclude + 1) * sizeof(*ex));
 	struct rec_reader rd;
+	struct lines ln;
 	struct s3gc_err e;
 	struct diff *d;
 	struct rec rec;
 	struct obj obj;
+	const char *p;
+	size_t n;
 	int rc;
 
-	if (nearmiss_new(&w->nm, w->conf.bucket, &e) < 0) {
+	if (!ex || nearmiss_new(&w->nm, w->conf.bucket, &e) < 0) {
 		free(ex);
-		die(w, &e);
+		die_with(w, S3GC_E_SYS, "cannot allocate memory");
 	}
-	if (!ex || !(w->cands = tmpfile())) {
-		free(ex);
-		die_with(w, S3GC_E_IO, "cannot make a temporary file: %s", strerror(errno));
-	}
+	choose_source(w);
 	for (size_t i = 0; i < w->conf.nexclude; i++)
 		ex[o.nexclude++] = w->conf.exclude[i];
 	for (size_t i = 0; i < w->f.nexclude; i++)
@@ -510,17 +578,35 @@ static void join(struct run *w)
 	o.exclude = ex;
 	o.ref_arg = w->nm;
 	o.retention_s = 86400LL * (w->f.retention >= 0 ? w->f.retention : w->conf.retention_days);
-	if (diff_begin(&d, w->r, &o, &e) < 0) {
+	if (lines_open(&ln, fileno(w->in), w->name, 0, &e) < 0 || diff_begin(&d, w->r, &o, &e) < 0) {
+		lines_close(&ln);
 		free(ex);
 		die(w, &e);
 	}
-	rec_reader_init(&rd, w->in, w->f.sort ? "sorted input" : "-", 0);
-	while ((rc = rec_read(&rd, &rec, &e)) == 1) {
+	rec_reader_init(&rd, NULL, w->name, 0);
+	for (;;) {
 		enum diff_verdict v;
+		int keyonly = 0;
+		size_t avail = lines_peek(&ln, &p);
 
-		if (obj_from_rec(&rd, &rec, &obj, &e) < 0)
-			break;
-		if (!obj.has_meta) {
+		if (avail > ln.maxline + 1)
+			avail = ln.maxline + 1; /* a longer line is refused below */
+
+		/* Plain lines take the fast path; the rest are read and decoded
+		 * strictly. */
+		if (avail && obj_scan(p, avail, &obj, &n)) {
+			lines_skip(&ln, n + 1);
+		} else {
+			if ((rc = lines_next(&ln, &p, &n, &e)) != 1)
+				break;
+			rd.lineno = ln.lineno;
+			if (rec_parse(&rd, p, n, &rec, &e) < 0 || obj_from_rec(&rd, &rec, &obj, &e) < 0) {
+				rc = -1;
+				break;
+			}
+			keyonly = !obj.has_meta;
+		}
+		if (keyonly) {
 			int gone;
 
 			if (head(w, &obj, &gone, &e) < 0) {
@@ -540,97 +626,146 @@ static void join(struct run *w)
 			}
 		}
 		if (diff_one(d, &obj, &v, &e) < 0) {
-			err_prefix(&e, "%s:%lu", w->f.sort ? "sorted input" : "stdin", rec.lineno);
+			err_prefix(&e, "%s:%lu", w->f.sort ? "sorted input" : "stdin", ln.lineno);
 			rc = -1;
 			break;
 		}
 		if (v != DIFF_CANDIDATE)
 			continue;
-		/* The line as it came (canonical, since it decoded strictly), or
-		 * as the HEAD filled it in. */
-		if ((rec.nfields == 1 ? fwrite(w->line.data, 1, w->line.len, w->cands) != w->line.len
-				      : (fwrite(rd.line.data, 1, rd.line.len, w->cands) != rd.line.len ||
-					 putc('\n', w->cands) == EOF))) {
-			err_sys(&e, S3GC_E_IO, errno, "cannot write a temporary file");
+		if (!w->nm_pass && nearmiss_featured(w->nm, obj.key, obj.key_len))
+			w->nm_pass = 1;
+		if (keep(w, ln.lineno - 1, p, n, keyonly, &e) < 0) {
 			rc = -1;
 			break;
 		}
 	}
+	if (w->reread)
+		w->nsrc = ln.lineno;
 	if (rc == 0 && diff_drain(d, &e) < 0)
 		rc = -1;
 	w->st = *diff_stats(d);
 	diff_end(d);
 	rec_reader_release(&rd);
+	lines_close(&ln);
 	free(ex);
 	if (rc < 0)
 		die(w, &e);
 	nearmiss_ready(w->nm);
-	if (fflush(w->cands) != 0 || fseek(w->cands, 0, SEEK_SET) != 0)
+	if (nearmiss_any_ref(w->nm))
+		w->nm_pass = 1;
+	if ((w->cands && fflush(w->cands) != 0) || (w->heads && fflush(w->heads) != 0))
 		die_with(w, S3GC_E_IO, "cannot write a temporary file: %s", strerror(errno));
 }
 
-/* The next candidate of the temporary file: its line (with its LF) and its
- * key decoded. 1, 0 at the end, -1 on an error. */
-static int next_cand(struct run *w, struct buf *key, struct s3gc_err *e)
-{
-	ssize_t n = getline(&w->cline, &w->clinecap, w->cands);
-	size_t k;
+/* A pass over the source: its lines, and the fate of each. */
+struct pass {
+	struct lines ln;
+	unsigned long long i;    /* the line's place */
+};
 
-	if (n < 0) {
-		if (ferror(w->cands))
-			return err_sys(e, S3GC_E_IO, errno, "cannot read a temporary file");
-		return 0;
-	}
-	w->clinelen = (size_t)n;
-	for (k = 0; k < (size_t)n && w->cline[k] != '\t' && w->cline[k] != '\n'; k++)
-		;
-	buf_reset(key);
-	return rec_decode(key, w->cline, k, e) < 0 ? -1 : 1;
+static void pass_open(struct run *w, struct pass *s)
+{
+	struct s3gc_err e;
+	int fd = w->reread ? fileno(w->in) : fileno(w->cands);
+
+	s->i = 0;
+	if (w->reread && !same_input(w))
+		die_with(w, S3GC_E_DATA, "%s changed while it was read (a file is read more than "
+			 "once): nothing written", w->f.sort ? "the sorted input" : "standard input");
+	if (lseek(fd, w->reread ? w->start : 0, SEEK_SET) < 0 ||
+	    (w->heads && fseek(w->heads, 0, SEEK_SET) != 0))
+		die_with(w, S3GC_E_IO, "cannot read %s again: %s", w->reread ? "the input" :
+			 "a temporary file", strerror(errno));
+	if (lines_open(&s->ln, fd, w->reread ? w->name : "a temporary file", 0, &e) < 0)
+		die(w, &e);
 }
 
-static int rewind_cands(struct run *w, struct s3gc_err *e)
+/*
+ * The next line of the pass that was a candidate: its line to write out
+ * (with its LF) and its key decoded into key (when key is not NULL). 1, 0
+ * at the end, -1 on an error.
+ */
+static int pass_next(struct run *w, struct pass *s, const char **line, size_t *n,
+		     unsigned *fate, struct buf *key, struct s3gc_err *e)
 {
-	if (fseek(w->cands, 0, SEEK_SET) != 0)
-		return err_sys(e, S3GC_E_IO, errno, "cannot read a temporary file");
-	return 0;
+	const char *p;
+	size_t len, k;
+	int rc;
+
+	while ((rc = lines_next(&s->ln, &p, &len, e)) == 1) {
+		if ((*fate = fates_get(&w->fate, s->i++)) != F_NONE)
+			break;
+	}
+	if (rc <= 0) {
+		if (rc == 0 && (s->i != w->nsrc || (w->reread && !same_input(w))))
+			return err_set(e, S3GC_E_DATA, 0, "%s changed while it was read (a file is "
+				       "read more than once)", w->f.sort ? "the sorted input" :
+				       "standard input");
+		return rc;
+	}
+	for (k = 0; k < len && p[k] != '\t'; k++)
+		;
+	if (key) {
+		buf_reset(key);
+		if (rec_decode(key, p, k, e) < 0)
+			return -1;
+	}
+	*line = p;
+	*n = len + 1;
+	if (w->reread && k == len) { /* a key alone: the HEAD's line */
+		ssize_t got = getline(&w->hline, &w->hcap, w->heads);
+
+		if (got <= 0)
+			return err_set(e, S3GC_E_IO, 0, "cannot read a temporary file");
+		*line = w->hline;
+		*n = (size_t)got;
+	}
+	return 1;
 }
 
 /*
  * The candidates that a reference names after a small change (case,
  * decoding, a slash, the bucket's name): said, counted, and kept out of
- * the candidates unless --force.
+ * the candidates unless --force. Only when a candidate or a reference
+ * has such a thing to change at all.
  */
 static void near_misses(struct run *w)
 {
-	unsigned long long i = 0;
 	struct buf key = BUF_INIT;
 	struct s3gc_err e;
+	struct pass s;
+	const char *line;
+	unsigned fate;
+	size_t n;
 	int rc;
 
-	if (!(w->fate = calloc(w->st.candidates + 1, 1)))
-		die_with(w, S3GC_E_SYS, "cannot allocate memory");
+	if (!w->nm_pass)
+		return;
 	if (refs_begin(w->r, 0, &e) < 0)
 		die(w, &e);
-	while ((rc = next_cand(w, &key, &e)) == 1) {
+	pass_open(w, &s);
+	while ((rc = pass_next(w, &s, &line, &n, &fate, &key, &e)) == 1) {
 		enum nearmiss_kind k;
 
 		if (nearmiss_check(w->nm, w->r, key.data, key.len, &k, &e) < 0) {
 			rc = -1;
 			break;
 		}
-		if (k != NM_NONE) {
-			if (++w->near <= NEAR_NAMED)
-				fe_warn("near miss: '%.*s' is not referenced, but would be after %s%s",
-					(int)(key.len > 300 ? 300 : key.len), key.data,
-					nearmiss_name(k), w->f.force ? "" : "; kept");
-			if (!w->f.force)
-				w->fate[i] = C_NEAR;
+		if (k == NM_NONE)
+			continue;
+		if (++w->near <= NEAR_NAMED)
+			fe_warn("near miss: '%.*s' is not referenced, but would be after %s%s",
+				(int)(key.len > 300 ? 300 : key.len), key.data,
+				nearmiss_name(k), w->f.force ? "" : "; kept");
+		if (!w->f.force && fates_set(&w->fate, s.i - 1, F_NEAR, &e) < 0) {
+			rc = -1;
+			break;
 		}
-		i++;
 	}
 	refs_abort(w->r);
+	lines_close(&s.ln);
 	buf_release(&key);
-	if (rc < 0 || rewind_cands(w, &e) < 0)
+	if (rc < 0)
 		die(w, &e);
 	if (w->near > NEAR_NAMED)
 		fe_warn("near misses: %llu more not named", w->near - NEAR_NAMED);
@@ -657,8 +792,8 @@ static void count_brakes(struct run *w)
 		      (w->refs_before - w->refs_now) * 100.0 / (double)w->refs_before, w->f.max_drop);
 }
 
-/* Verify the chunk of candidates in set (set's key i is candidate at[i]):
- * those referenced become C_REFERENCED. */
+/* Verify the chunk of candidates in set (set's key i is line at[i]):
+ * those referenced become F_REFERENCED. */
 static int verify_chunk(struct run *w, struct keyset *set, const unsigned long long *at,
 			struct s3gc_err *e)
 {
@@ -668,79 +803,90 @@ static int verify_chunk(struct run *w, struct keyset *set, const unsigned long l
 	if (verify_pg(&w->conf, &nc, set, &vs, e) < 0)
 		return err_prefix(e, "the candidates could not be verified, none is written");
 	for (size_t i = 0; i < set->n; i++)
-		if (set->mark[i])
-			w->fate[at[i]] = C_REFERENCED;
+		if (set->mark[i] && fates_set(&w->fate, at[i], F_REFERENCED, e) < 0)
+			return -1;
 	log_msg(LOG_DEBUG, "verified %zu candidates against %llu rows (%llu values, %llu not "
 		"keys)", set->n, vs.rows, vs.values, vs.unknown);
 	return 0;
 }
 
-/*
- * Verify every candidate, a chunk at a time (each chunk one pass over the
- * database), then write out those no row refers to, in order: nothing is
- * written unless every chunk could be verified.
- */
-static void settle(struct run *w)
+/* Every candidate verified, a chunk at a time (each chunk one pass over
+ * the database). */
+static void verify(struct run *w)
 {
-	unsigned long long i = 0, *at = NULL;
+	unsigned long long *at = NULL;
 	struct buf key = BUF_INIT;
-	size_t cap = 0;
+	size_t cap = 0, n;
 	struct keyset set;
 	struct s3gc_err e;
-	int rc = 0, pass;
+	struct pass s;
+	const char *line;
+	unsigned fate;
+	int rc;
 
 	keyset_init(&set);
-	for (pass = w->f.no_verify; pass < 2 && rc == 0; pass++) {
-		i = 0;
-		while ((rc = next_cand(w, &key, &e)) == 1) {
-			if (w->fate[i] == C_NEAR) {
-				i++;
-				continue;
-			}
-			if (pass == 0) {
-				if (set.n == cap) {
-					unsigned long long *na = realloc(at, (cap = cap ? 2 * cap : 4096) *
-									     sizeof(*at));
+	pass_open(w, &s);
+	while ((rc = pass_next(w, &s, &line, &n, &fate, &key, &e)) == 1) {
+		if (fate != F_CAND)
+			continue;
+		if (set.n == cap) {
+			unsigned long long *na = realloc(at, (cap = cap ? 2 * cap : 4096) * sizeof(*at));
 
-					if (!na) {
-						err_sys(&e, S3GC_E_SYS, ENOMEM, "cannot allocate memory");
-						rc = -1;
-						break;
-					}
-					at = na;
-				}
-				at[set.n] = i;
-				if (keyset_add(&set, key.data, key.len, NULL, &e) < 0) {
-					rc = -1;
-					break;
-				}
-				if (keyset_bytes(&set) >= CHUNK_BYTES) {
-					if (verify_chunk(w, &set, at, &e) < 0) {
-						rc = -1;
-						break;
-					}
-					keyset_reset(&set);
-				}
-			} else if (w->fate[i] == C_REFERENCED) {
-				w->dropped++;
-			} else {
-				w->verified++;
-				if (fwrite(w->cline, 1, w->clinelen, stdout) != w->clinelen) {
-					err_sys(&e, S3GC_E_IO, errno, "cannot write to standard output");
-					rc = -1;
-					break;
-				}
+			if (!na) {
+				err_sys(&e, S3GC_E_SYS, ENOMEM, "cannot allocate memory");
+				rc = -1;
+				break;
 			}
-			i++;
+			at = na;
 		}
-		if (rc == 0 && pass == 0 && set.n && verify_chunk(w, &set, at, &e) < 0)
+		at[set.n] = s.i - 1;
+		if (keyset_add(&set, key.data, key.len, NULL, &e) < 0 ||
+		    (keyset_bytes(&set) >= CHUNK_BYTES && verify_chunk(w, &set, at, &e) < 0)) {
 			rc = -1;
-		if (rc == 0 && rewind_cands(w, &e) < 0)
-			rc = -1;
+			break;
+		}
+		if (keyset_bytes(&set) >= CHUNK_BYTES)
+			keyset_reset(&set);
 	}
+	if (rc == 0 && set.n && verify_chunk(w, &set, at, &e) < 0)
+		rc = -1;
+	lines_close(&s.ln);
 	keyset_release(&set);
 	buf_release(&key);
 	free(at);
+	if (rc < 0)
+		die(w, &e);
+}
+
+/*
+ * Verify every candidate, then write out those no row refers to, in
+ * order: nothing is written unless every chunk could be verified.
+ */
+static void settle(struct run *w)
+{
+	struct s3gc_err e;
+	struct pass s;
+	const char *line;
+	unsigned fate;
+	size_t n;
+	int rc;
+
+	if (!w->f.no_verify)
+		verify(w);
+	pass_open(w, &s);
+	while ((rc = pass_next(w, &s, &line, &n, &fate, NULL, &e)) == 1) {
+		if (fate == F_REFERENCED)
+			w->dropped++;
+		if (fate != F_CAND)
+			continue;
+		w->verified++;
+		if (fwrite(line, 1, n, stdout) != n) {
+			err_sys(&e, S3GC_E_IO, errno, "cannot write to standard output");
+			rc = -1;
+			break;
+		}
+	}
+	lines_close(&s.ln);
 	if (rc < 0)
 		die(w, &e);
 	if (w->dropped)
@@ -790,9 +936,25 @@ static void remember(struct run *w)
 	}
 }
 
+/* Seconds since *t, which becomes now: for -vv. */
+static double seconds_since(struct timespec *t)
+{
+	struct timespec now;
+	double s;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	s = (double)(now.tv_sec - t->tv_sec) + (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+	*t = now;
+	return s;
+}
+
+/* glibc ignores setvbuf's size without a buffer */
+static char inbuf[IO_BUF], outbuf[IO_BUF];
+
 int main(int argc, char **argv)
 {
-	struct run w;
+	static struct run w; /* big: its buffer */
+	struct timespec t0;
 	struct s3gc_err e;
 
 	memset(&w, 0, sizeof w);
@@ -802,6 +964,8 @@ int main(int argc, char **argv)
 	w.f.max_pct = 10;
 	w.f.max_drop = 10;
 	parse_args(argc, argv, &w.f);
+	setvbuf(stdin, inbuf, _IOFBF, IO_BUF);
+	setvbuf(stdout, outbuf, _IOFBF, IO_BUF);
 	fe_conf_load(&w.conf, w.f.config);
 	if (conf_check(&w.conf, 1, &e) < 0)
 		die(&w, &e);
@@ -811,8 +975,11 @@ int main(int argc, char **argv)
 	clocks(&w);
 	open_store(&w);
 	store_brakes(&w);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	w.in = w.f.sort ? sorted_input(&w) : stdin;
+	w.name = w.f.sort ? "sorted input" : "-";
 	join(&w);
+	log_msg(LOG_DEBUG, "joined in %.2f s", seconds_since(&t0));
 	near_misses(&w);
 	count_brakes(&w);
 	if (w.brake) {
@@ -821,6 +988,7 @@ int main(int argc, char **argv)
 			 w.brake > 1 ? " (and more, above)" : "");
 	}
 	settle(&w);
+	log_msg(LOG_DEBUG, "settled in %.2f s", seconds_since(&t0));
 	write_stats(&w);
 	remember(&w);
 	release(&w);

@@ -29,6 +29,8 @@ leak_checker s3gc-diff
 check s3gc-diff --server-time 2026-12-01T00:00:00Z --force --stats st.json < list > out 2> err
 ok $? "$how: a diff with verification: $(cat err)"
 is "$(cut -f1 out)" "b" "$how: and its result"
+cat list | check s3gc-diff --server-time 2026-12-01T00:00:00Z --force > out 2> err
+ok $? "$how: from a pipe"
 check s3gc-diff --server-time 2026-12-01T00:00:00Z < list > out 2> err
 is $? 85 "$how: a brake"
 printf 'bad%%zz\n' | check s3gc-diff --server-time 2026-12-01T00:00:00Z > out 2> err
@@ -38,6 +40,12 @@ start_s3mem --bucket media --populate pop.txt
 printf 'b\nc\n' | S3GC_ENDPOINT=$S3MEM_URL check s3gc-diff --server-time 2026-12-01T00:00:00Z \
 	--force > out 2> err
 ok $? "$how: key-only records, with HEADs"
+printf 'A\t0\t%s\td41d8cd98f00b204e9800998ecf8427e\nb\nc\n' $old > keys
+S3GC_ENDPOINT=$S3MEM_URL check s3gc-diff --server-time 2026-12-01T00:00:00Z --force \
+	< keys > out 2> err
+ok $? "$how: key-only records from a file, and a near miss"
+grep -q "near miss: 'A'" err
+ok $? "$how: found"
 tail -1 list > rev
 head -1 list >> rev
 check s3gc-diff --server-time 2026-12-01T00:00:00Z --force < rev > out 2> err

@@ -57,6 +57,10 @@ is "$(cut -f1 out | sed 's/^l\/.*/l\/LONG/' | tr '\n' ' ')" "l/LONG o/old z/orph
 	"the candidates: unreferenced and old"
 grep -qx "$(rec o/old $old)" out
 ok $? "written as they came"
+cat list | D > pout 2> err
+ok $? "from a pipe: $(cat err)"
+cmp -s out pout
+ok $? "the same candidates as from the file (read twice, not copied)"
 for k in o/young keep/x u/1.jpg u/2.jpg 'p/url form.jpg' g/arr.jpg g/json.jpg; do
 	grep -q "^$k	" out
 	is $? 1 "not a candidate: $k"
@@ -199,6 +203,15 @@ printf 'h/a\nh/b\nh/gone\n' |
 ok $? "key-only records: $(cat err)"
 is "$(cut -f1,2 out | tr '\t\n' ': ')" "h/a:10 h/b:20 " "the objects there, old by then, with their size from a HEAD"
 is "$(cut -f4 out | grep -c '^[0-9a-f]\{32\}$')" 2 "and their ETags"
+# Key-only records among full ones, from a file (read again at the end:
+# the HEADs' answers are kept aside) and from a pipe.
+{ printf 'h/a\n'; rec h/a2 $old; printf 'h/b\nh/gone\n'; rec h/z $old; } > keys
+S3GC_ENDPOINT=$S3MEM_URL s3gc-diff --listing later.json --max-delete 100% < keys > out 2> err
+ok $? "key-only and full records from a file: $(cat err)"
+is "$(cut -f1,2 out | tr '\t\n' ': ')" "h/a:10 h/a2:0 h/b:20 h/z:0 " "each written as it was completed"
+cat keys | S3GC_ENDPOINT=$S3MEM_URL s3gc-diff --listing later.json --max-delete 100% > pout 2> err
+cmp -s out pout
+ok $? "the same from a pipe"
 printf 'h/a\n' | S3GC_ENDPOINT=$S3MEM_URL s3gc-diff --server-time "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > out 2> err
 is "$(wc -c < out | tr -d ' ')" 0 "a day-old object by today's clock: too young"
 
@@ -230,9 +243,33 @@ for k in /slash.jpg:slash LOWER/X.jpg:case 'a b.jpg:percent' avatars/case.jpg:ca
 done
 grep -q '"near_misses":8' nst.json
 ok $? "the stats count eight: $(cat nst.json)"
+cat near | D > pout 2> err
+is "$(cut -f1 pout)" "zz/true-orphan" "the same from a pipe"
+# Listed keys with nothing to change themselves (lower case, no '%', no
+# leading slash or bucket): found through the references' fingerprints.
+{ rec avatars/case.jpg $old; rec dbl.jpg $old; rec zz/true-orphan $old; } > plain
+D < plain > out 2> err
+is "$(cut -f1 out)" "zz/true-orphan" "plain keys: near misses through the references alone"
+grep -q "near miss: 'dbl.jpg' is not referenced, but would be after a leading slash" err
+ok $? "named: $(grep dbl err)"
 D --force < near > out 2> err
 is "$(wc -l < out | tr -d ' ')" 9 "with --force they are candidates"
 grep -q 'they stay candidates' err
 ok $? "and it says so"
+
+# A file is read more than once: changed in between, nothing is written.
+# The verification reads a view that takes two seconds.
+psql -qAtX -c "create view slowv as select avatar from users, (select pg_sleep(2)) s" > /dev/null
+sed 's/^users = avatar$/slowv = avatar/' "$T/s3gc.conf" > slow.conf
+cp near changing
+D -c slow.conf --refs "$T/vault/refs" < changing > out 2> err &
+pid=$!
+sleep 1
+rec zz/zz-late $old >> changing
+wait $pid
+is $? 65 "the input changed while it was verified: exit 65"
+is "$(wc -c < out | tr -d ' ')" 0 "nothing written"
+grep -q 'standard input changed while it was read' err
+ok $? "the message says so: $(cat err)"
 
 done_testing

@@ -111,7 +111,8 @@ int audit_add(struct audit *a, const struct audit_rec *r, struct s3gc_err *e)
 	    (r->size >= 0 && buf_addf(b, e, ",\"size\":%lld", r->size) < 0) ||
 	    add_str(b, "etag", r->etag, e) < 0 || add_str(b, "blob", r->blob, e) < 0 ||
 	    add_str(b, "outcome", r->outcome, e) < 0 ||
-	    add_str(b, "error", r->error, e) < 0) {
+	    add_str(b, "error", r->error, e) < 0 ||
+	    (r->result && buf_addf(b, e, ",\"result\":%s", r->result) < 0)) {
 		b->len = start;
 		b->data[start] = '\0';
 		return -1;

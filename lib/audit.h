@@ -5,7 +5,7 @@
  *
  *   {"seq":N,"time":"2026-12-04T15:30:00.123Z","op":"01J...","stage":"put",
  *    "key":"a/b.jpg","size":123,"etag":"...","blob":"...","outcome":"vaulted",
- *    "error":"...","prev":"<64 hex digits>"}
+ *    "error":"...","result":{...},"prev":"<64 hex digits>"}
  *
  * (on one line; fields without a value are left out; the first line's
  * "prev" is 64 zeros). Editing, inserting or removing a line anywhere
@@ -34,6 +34,7 @@ struct audit_rec {
 	const char *blob;    /* SHA-256 of the object, hex */
 	const char *outcome; /* "vaulted", "deleted", "skipped", "failed", ... */
 	const char *error;
+	const char *result;  /* a JSON object, written as it is (a cycle's result) */
 };
 
 struct audit; /* an appender: records waiting for audit_flush */

@@ -24,3 +24,4 @@ include lib/cdc_apply.mk
 include lib/cdc_pg.mk
 include lib/vault.mk
 include lib/diff.mk
+include lib/driver.mk

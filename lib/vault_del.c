@@ -194,7 +194,7 @@ static int audit_key(struct vault_del *vd, const char *key, size_t keylen,
 		     const char *outcome, const char *error, struct s3gc_err *e)
 {
 	struct audit_rec r = { 0, vd->op, "delete", key, keylen, size,
-			       etag && *etag ? etag : NULL, blob, outcome, error };
+			       etag && *etag ? etag : NULL, blob, outcome, error, NULL };
 
 	return audit_add(vd->audit, &r, e);
 }

@@ -256,7 +256,7 @@ static int audit_line(struct vault_put *vp, const struct obj *o, const char *blo
 {
 	struct audit_rec r = { 0, vp->op, "put", o->key, o->key_len,
 			       o->has_meta ? (long long)o->size : -1,
-			       o->etag[0] ? o->etag : NULL, blob, outcome, error };
+			       o->etag[0] ? o->etag : NULL, blob, outcome, error, NULL };
 
 	if (audit_add(vp->audit, &r, e) < 0)
 		return -1;
@@ -469,6 +469,7 @@ int vault_put_end(struct vault_put *vp, int finish, struct vault_put_stats *st,
 	/* The counts of what was settled go in, whatever stopped the rest. */
 	add[VC_VAULTED] = vp->st.vaulted;
 	add[VC_SKIPPED] = vp->st.changed + vp->st.gone;
+	add[VC_ERRORS] = vp->st.failed;
 	add[VC_BYTES] = vp->st.bytes;
 	add[VC_STORED] = vp->st.stored;
 	if (vault_op_add(vp->v, vp->op, add, &ce) < 0 && rc == 0) {

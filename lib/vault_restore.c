@@ -95,7 +95,7 @@ static int audit_line(struct vault_restore *vr, const char *op,
 		      const char *outcome, const char *error, struct s3gc_err *e)
 {
 	struct audit_rec r = { 0, op, "restore", it->key, it->keylen, (long long)it->size,
-			       etag && *etag ? etag : NULL, it->blob, outcome, error };
+			       etag && *etag ? etag : NULL, it->blob, outcome, error, NULL };
 
 	if (audit_add(vr->audit, &r, e) < 0)
 		return -1;

@@ -46,3 +46,4 @@ include tests/unit/extsort.mk
 include tests/unit/vault.mk
 include tests/unit/diff.mk
 include tests/cli/refs.mk
+include tests/cli/driver.mk

@@ -29,3 +29,8 @@ tools_s3gc_restore_LDADD = $(TOOL_LIBS)
 bin_PROGRAMS += tools/s3gc-diff
 tools_s3gc_diff_SOURCES = tools/s3gc-diff.c
 tools_s3gc_diff_LDADD = $(TOOL_LIBS)
+
+bin_PROGRAMS += tools/s3gc
+tools_s3gc_SOURCES = tools/s3gc.c tools/drv.h tools/drv_run.c tools/drv_status.c \
+	tools/drv_init.c tools/drv_daemon.c
+tools_s3gc_LDADD = $(TOOL_LIBS)

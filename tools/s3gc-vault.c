@@ -511,7 +511,7 @@ static int cmd_prune(const char *dir, int days, int dry_run)
 		goto die;
 	for (size_t i = 0; i < p.n; i++) {
 		struct audit_rec r = { 0, p.ids[i], "prune", NULL, 0, -1, NULL, NULL,
-				       dry_run ? "would prune" : "pruned", NULL };
+				       dry_run ? "would prune" : "pruned", NULL, NULL };
 
 		log_msg(dry_run ? LOG_WARN : LOG_INFO, "%s operation %s", dry_run ?
 			"would drop" : "dropping", p.ids[i]);

@@ -61,7 +61,7 @@ static int add(struct audit *a, const char *stage, const char *key, size_t keyle
 	       long long size, const char *outcome)
 {
 	struct audit_rec r = { 0, "01JEXAMPLE0000000000000000", stage, key, keylen, size,
-			       "d41d8cd98f00b204e9800998ecf8427e", NULL, outcome, NULL };
+			       "d41d8cd98f00b204e9800998ecf8427e", NULL, outcome, NULL, NULL };
 	struct s3gc_err e;
 
 	return audit_add(a, &r, &e);

@@ -6,3 +6,4 @@ dist_man_MANS += man/s3gc-vault.1
 dist_man_MANS += man/s3gc-delete.1
 dist_man_MANS += man/s3gc-restore.1
 dist_man_MANS += man/s3gc-diff.1
+dist_man_MANS += man/s3gc.1

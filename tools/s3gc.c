@@ -41,7 +41,7 @@ static void usage(int status)
 	       "  metrics [--format prometheus|json]\n"
 	       "                      counts for monitoring (Prometheus text by default)\n"
 	       "  restore OP [--dry-run] [--overwrite]\n"
-	       "                      put operation OP's objects back (s3gc-restore --op)\n"
+	       "                      put operation OP's objects back (as s3gc-restore does)\n"
 	       "  init [FILE]         write a commented s3gc.conf with every key (stdout)\n"
 	       "  daemon              follow the database and run a cycle a day at the\n"
 	       "                      configured schedule, until SIGTERM\n"

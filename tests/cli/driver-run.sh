@@ -109,12 +109,13 @@ same_file got want "the bucket is as it was: the same keys, sizes and ETags"
 
 # One cycle at a time.
 flock "$T/vault/run.lock" sleep 3 &
+fpid=$!
 sleep 1
 s3gc run > /dev/null 2> err
 is $? 75 "a cycle while another holds the lock: 75"
 grep -q 'another cycle is running' err
 ok $? "saying so: $(cat err)"
-wait
+wait $fpid
 
 # SIGTERM in the middle: the restored orphans aged again, then a cycle
 # stopped while it vaults; the next one completes it.
@@ -151,4 +152,24 @@ same_file end after "it completes the work: exactly the orphans are gone"
 s3gc status --json > st2.json
 is "$(json st2.json '[o["state"] for o in d["operations"]][:2]')" "['done', 'interrupted']" \
 	"the stopped cycle is marked so"
+
+# Metrics: Prometheus text that promtool accepts, and JSON, with the counts.
+promtool=${S3GC_PROMTOOL:-$(command -v promtool || echo "$top_srcdir/tests/promtool/promtool")}
+s3gc metrics > m.prom
+ok $? "metrics"
+if [ -x "$promtool" ]; then
+	"$promtool" check metrics < m.prom > lint 2>&1
+	ok $? "promtool check metrics accepts them: $(cat lint)"
+else
+	need promtool "promtool is not there (scripts/deps)"
+fi
+grep -q '^s3gc_runs_total 6$' m.prom && grep -q '^s3gc_failed_runs_total 2$' m.prom &&
+	grep -q "^s3gc_deleted_objects_total $((2 * orphans))$" m.prom &&
+	grep -q '^s3gc_last_run_errors 0$' m.prom && grep -q '^s3gc_vault_size_bytes [1-9]' m.prom
+ok $? "six cycles, two not done, the orphans deleted twice, no errors last time, a vault"
+is "$(grep -c '^s3gc_run_duration_seconds{operation="[0-9A-Z]\{26\}",state="[a-z]*"} [0-9.]*$' m.prom)" 6 \
+	"a duration for each cycle"
+s3gc metrics --format json > m.json
+is "$(json m.json '(d["runs_total"], d["failed_runs_total"], d["deleted_total"], len(d["runs"]), d["compression_ratio"] > 0)')" \
+	"(6, 2, $((2 * orphans)), 6, True)" "the same as JSON"
 done_testing

@@ -39,14 +39,27 @@ int child_start(pid_t *pid, char *const argv[], int in_fd, int out_fd, int pgrou
 	return 0;
 }
 
-int child_wait(pid_t pid, int *status, struct s3gc_err *e)
+static int reap(pid_t pid, int flags, int *status, struct s3gc_err *e)
 {
+	pid_t got;
 	int st;
 
-	while (waitpid(pid, &st, 0) < 0)
+	while ((got = waitpid(pid, &st, flags)) < 0)
 		if (errno != EINTR)
 			return err_sys(e, S3GC_E_SYS, errno, "cannot wait for process %ld",
 				       (long)pid);
+	if (got == 0)
+		return 0;
 	*status = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
-	return 0;
+	return 1;
+}
+
+int child_wait(pid_t pid, int *status, struct s3gc_err *e)
+{
+	return reap(pid, 0, status, e) < 0 ? -1 : 0;
+}
+
+int child_poll(pid_t pid, int *status, struct s3gc_err *e)
+{
+	return reap(pid, WNOHANG, status, e);
 }

@@ -26,4 +26,8 @@ int child_start(pid_t *pid, char *const argv[], int in_fd, int out_fd, int pgrou
  */
 int child_wait(pid_t pid, int *status, struct s3gc_err *e);
 
+/* Whether pid has ended, without waiting: 1 with *status as child_wait
+ * gives it, 0 while it runs, -1 on an error. */
+int child_poll(pid_t pid, int *status, struct s3gc_err *e);
+
 #endif

@@ -16,6 +16,7 @@ struct drv {
 	struct conf conf;
 	char *bindir;           /* where the stage programs are; NULL: PATH */
 	int verbose, quiet;     /* passed on to the stages */
+	int progress;           /* stderr is a terminal: say how far stages are */
 	int execute, json, force, dry_run, overwrite;
 	const char *format;     /* metrics: "prometheus" or "json" */
 	char **args;            /* the command's operands */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "drv.h"
@@ -192,6 +193,41 @@ void drv_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
+/*
+ * Wait for a stage, saying on the terminal how long it has run and how
+ * many records it has written so far (the lines of its output file).
+ */
+static int watch(struct drv *d, const char *name, pid_t pid, const char *out, int *status,
+		 struct s3gc_err *e)
+{
+	unsigned long long lines = 0;
+	struct timespec t0, now;
+	char buf[65536];
+	int rfd = out ? open(out, O_RDONLY | O_CLOEXEC) : -1, rc;
+
+	(void)d;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while ((rc = child_poll(pid, status, e)) == 0) {
+		ssize_t n;
+
+		while (rfd >= 0 && (n = read(rfd, buf, sizeof buf)) > 0)
+			for (ssize_t i = 0; i < n; i++)
+				lines += buf[i] == '\n';
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (rfd >= 0)
+			fprintf(stderr, "\r\033[K%s: %s: %llu records, %ld s", fe_progname, name, lines,
+				(long)(now.tv_sec - t0.tv_sec));
+		else
+			fprintf(stderr, "\r\033[K%s: %s: %ld s", fe_progname, name,
+				(long)(now.tv_sec - t0.tv_sec));
+		usleep(250000);
+	}
+	fprintf(stderr, "\r\033[K");
+	if (rfd >= 0)
+		close(rfd);
+	return rc < 0 ? -1 : 0;
+}
+
 int drv_stage(struct drv *d, const char *name, const char *const *args, const char *in,
 	      const char *out, struct s3gc_err *e)
 {
@@ -232,7 +268,7 @@ int drv_stage(struct drv *d, const char *name, const char *const *args, const ch
 	child = pid;
 	if (drv_stop) /* a signal came while it started */
 		kill(pid, drv_stop);
-	if (child_wait(pid, &status, e) < 0)
+	if ((d->progress ? watch(d, name, pid, out, &status, e) : child_wait(pid, &status, e)) < 0)
 		status = -1;
 	child = 0;
 done:
@@ -266,6 +302,8 @@ int main(int argc, char **argv)
 	memset(&d, 0, sizeof d);
 	fe_init(argv[0]);
 	parse_args(argc, argv, &d, &cmd);
+	/* Long stages say how far they are, on a terminal only. */
+	d.progress = !d.quiet && isatty(2);
 	if (!strcmp(cmd, "init"))
 		return drv_init(&d);
 	fe_conf_load(&d.conf, d.config);

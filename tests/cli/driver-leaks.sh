@@ -55,6 +55,16 @@ rc=$?
 ok "$([ $rc -eq 69 ] || [ $rc -eq 81 ]; echo $?)" "$how: the database down stops the cycle ($rc)"
 check s3gc nothing > out 2> err
 is $? 64 "$how: a usage error"
+# On a terminal, stages say how far they are; elsewhere they do not.
+printf '%s\n' "op=list count=0 stall=1500" | s3mem_faults
+script -qec "s3gc run --force" /dev/null > tty.out 2>&1
+ok $? "run on a terminal"
+grep -q 's3gc: s3gc-list: [0-9]* records, [0-9]* s' tty.out
+ok $? "says how far the listing is: $(tr '\r\033' '| ' < tty.out | grep -o 's3gc-list: [^|]*' | head -1)"
+s3gc run --force > out 2> err
+grep -q ' records, ' err
+is $? 1 "not when standard error is no terminal"
+printf '' | s3mem_faults
 flock "$T/vault/run.lock" sleep 3 &
 fpid=$!
 sleep 1

@@ -302,7 +302,6 @@ static time_t listing_started(struct ctx *x)
 static int stages(struct ctx *x, int sync)
 {
 	struct drv *d = x->d;
-	const char *none[] = { NULL };
 	const char *list[] = { "--stats", NULL, NULL };
 	const char *diff[] = { "--listing", NULL, "--stats", NULL, NULL, NULL };
 	const char *put[] = { "put", "--op", x->c->op, NULL };
@@ -327,8 +326,9 @@ static int stages(struct ctx *x, int sync)
 	if (d->conf.cdc_backend != CONF_CDC_NONE) {
 		const char *syncargs[] = { "sync", NULL };
 
-		if (sync ? step(x, "s3gc-refs", syncargs, NULL, NULL) < 0 : (await_store(x,
-			listing_started(x)), 0))
+		if (!sync)
+			await_store(x, listing_started(x));
+		else if (step(x, "s3gc-refs", syncargs, NULL, NULL) < 0)
 			goto out;
 	}
 	rc = step(x, "s3gc-diff", diff, "listing", "candidates");
@@ -347,7 +347,6 @@ static int stages(struct ctx *x, int sync)
 		goto out;
 	rc = 0;
 out:
-	(void)none;
 	free(lj);
 	free(dj);
 	return rc;
@@ -418,6 +417,11 @@ int drv_cycle(struct drv *d, int execute, int sync, struct cycle *c)
 	memset(c, 0, sizeof(*c));
 	c->execute = execute;
 	c->state = "failed";
+	if (d->conf.cdc_backend == CONF_CDC_NONE) {
+		err_set(&e, S3GC_E_CONFIG, 0, "a cycle checks every candidate against the database: "
+			"it needs cdc_backend, cdc_connection_url and [tables] in the configuration");
+		goto early;
+	}
 	if (mkdir(d->conf.vault_path, 0700) < 0 && errno != EEXIST) {
 		err_sys(&e, S3GC_E_IO, errno, "cannot make the vault '%s'", d->conf.vault_path);
 		goto early;
@@ -430,8 +434,12 @@ int drv_cycle(struct drv *d, int execute, int sync, struct cycle *c)
 			"a second one", holder);
 		goto early;
 	}
-	if (rc < 0 || new_op(&x, &e) < 0)
+	if (rc < 0)
 		goto early;
+	if (new_op(&x, &e) < 0) {
+		lockfile_release(lfd);
+		goto early;
+	}
 	runs = drv_path(d, "runs");
 	if ((mkdir(runs, 0700) < 0 && errno != EEXIST) ||
 	    asprintf(&x.dir, "%s/%s", runs, c->op) < 0 || mkdir(x.dir, 0700) < 0) {

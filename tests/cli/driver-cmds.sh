@@ -60,6 +60,10 @@ mkconf() { # mkconf FILE GLOBAL-LINES: the test's configuration, and more
 mkconf "$T/base.conf" ''
 s3gc -c "$T/base.conf" daemon > out 2> err
 is $? 78 "daemon without a schedule: 78"
+s3gc -c "$T/base.conf" run > out 2> err
+is $? 78 "run without a database to verify against: 78"
+grep -q 'checks every candidate against the database' err
+ok $? "saying why: $(cat err)"
 mkconf "$T/d.conf" 'schedule = 03:00\n'
 s3gc -c "$T/d.conf" daemon > out 2> err
 is $? 78 "daemon without cdc_backend: 78"

@@ -49,6 +49,14 @@ void drv_signals(void);
 int drv_stage(struct drv *d, const char *name, const char *const *args, const char *in,
 	      const char *out, struct s3gc_err *e);
 
+/* The command line of stage program name: its path (beside s3gc, or for
+ * PATH to find), -c, -q and -v as the driver got them, then args. Its
+ * length. */
+#define DRV_ARGV_MAX 32
+#define DRV_PATH_MAX 4200
+int drv_argv(const struct drv *d, const char *name, const char *const *args,
+	     const char *argv[DRV_ARGV_MAX], char path[DRV_PATH_MAX]);
+
 /* One cycle (drv_run.c): with sync, s3gc-refs sync after the listing;
  * without it (the daemon, whose follow keeps the store), a wait for the
  * store to catch up. c is filled in whatever happens; returns c->status. */

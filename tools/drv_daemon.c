@@ -42,23 +42,12 @@ static time_t next_at(int hour, int min, time_t now)
 
 static pid_t start_follow(struct drv *d)
 {
-	const char *argv[8];
-	char path[4200];
+	const char *args[] = { "follow", NULL }, *argv[DRV_ARGV_MAX];
+	char path[DRV_PATH_MAX];
 	struct s3gc_err e;
 	pid_t pid;
-	int n = 0;
 
-	snprintf(path, sizeof path, "%s%s%s", d->bindir ? d->bindir : "", d->bindir ? "/" : "",
-		 "s3gc-refs");
-	argv[n++] = path;
-	if (d->conf.path) {
-		argv[n++] = "-c";
-		argv[n++] = d->conf.path;
-	}
-	if (d->quiet)
-		argv[n++] = "-q";
-	argv[n++] = "follow";
-	argv[n] = NULL;
+	drv_argv(d, "s3gc-refs", args, argv, path);
 	if (child_start(&pid, (char *const *)argv, -1, -1, 0, &e) < 0) {
 		fe_warn("%s", e.msg);
 		return -1;

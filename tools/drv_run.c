@@ -63,7 +63,11 @@ static int step(struct ctx *x, const char *name, const char *const *args, const 
 	if (st == 0)
 		return 0;
 	snprintf(x->c->stage, sizeof x->c->stage, "%s", name);
-	if (st < 0) {
+	if (drv_stop) { /* a signal stopped it, whatever the stage made of it */
+		x->c->status = 128 + drv_stop;
+		snprintf(x->c->why, sizeof x->c->why, "stopped by signal %d in %s", (int)drv_stop,
+			 name);
+	} else if (st < 0) {
 		x->c->status = err_exit_code(x->e.cls);
 		snprintf(x->c->why, sizeof x->c->why, "%s", x->e.msg);
 	} else {
@@ -188,51 +192,48 @@ static int new_op(struct ctx *x, struct s3gc_err *e)
 	return 0;
 }
 
-/* Whether the store has completed a snapshot (no store: no). */
-static int has_snapshot(struct drv *d)
+/* A meta record of the reference store into out (""): 1 if it is there. */
+static int store_meta(struct drv *d, const char *name, char *out, size_t size)
 {
 	struct buf v = BUF_INIT;
 	struct refs *r = NULL;
 	struct s3gc_err e;
 	struct stat sb;
-	char *dir = drv_path(d, "refs/data.mdb");
+	char *mdb = drv_path(d, "refs/data.mdb"), *dir = drv_path(d, "refs");
 	int found = 0;
 
-	if (stat(dir, &sb) == 0) {
-		free(dir);
-		dir = drv_path(d, "refs");
-		if (refs_open(&r, dir, 1, &e) == 0 && refs_begin(r, 0, &e) == 0) {
-			if (refs_meta_get(r, REFS_META_SNAPSHOT, &v, &found, &e) < 0)
-				found = 0;
-			refs_abort(r);
-		}
-		if (r)
-			refs_close(r);
+	out[0] = '\0';
+	/* No store yet: nothing to open (a read-only open would not make it). */
+	if (stat(mdb, &sb) == 0 && refs_open(&r, dir, 1, &e) == 0 && refs_begin(r, 0, &e) == 0) {
+		if (refs_meta_get(r, name, &v, &found, &e) < 0)
+			found = 0;
+		else if (found)
+			snprintf(out, size, "%s", buf_str(&v));
+		refs_abort(r);
 	}
+	if (r)
+		refs_close(r);
+	free(mdb);
 	free(dir);
 	buf_release(&v);
 	return found;
 }
 
+static int has_snapshot(struct drv *d)
+{
+	char v[64];
+
+	return store_meta(d, REFS_META_SNAPSHOT, v, sizeof v);
+}
+
 /* The store's caught_up time (0 if none). */
 static time_t caught_up(struct drv *d)
 {
-	struct buf v = BUF_INIT;
-	struct refs *r = NULL;
-	struct s3gc_err e;
-	char *dir = drv_path(d, "refs");
+	char v[64];
 	time_t t = 0;
-	int found = 0;
 
-	if (refs_open(&r, dir, 1, &e) == 0 && refs_begin(r, 0, &e) == 0) {
-		if (refs_meta_get(r, REFS_META_CAUGHT_UP, &v, &found, &e) == 0 && found)
-			time_parse_rfc3339(v.data, v.len, &t);
-		refs_abort(r);
-	}
-	if (r)
-		refs_close(r);
-	free(dir);
-	buf_release(&v);
+	if (store_meta(d, REFS_META_CAUGHT_UP, v, sizeof v))
+		time_parse_rfc3339(v, strlen(v), &t);
 	return t;
 }
 

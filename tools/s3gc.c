@@ -228,18 +228,15 @@ static int watch(struct drv *d, const char *name, pid_t pid, const char *out, in
 	return rc < 0 ? -1 : 0;
 }
 
-int drv_stage(struct drv *d, const char *name, const char *const *args, const char *in,
-	      const char *out, struct s3gc_err *e)
+int drv_argv(const struct drv *d, const char *name, const char *const *args,
+	     const char *argv[DRV_ARGV_MAX], char path[DRV_PATH_MAX])
 {
-	const char *argv[32];
-	char path[PATH_MAX + 32];
-	int n = 0, inf = -1, outf = -1, status = -1;
-	pid_t pid;
+	int n = 0;
 
 	if (d->bindir)
-		snprintf(path, sizeof path, "%s/%s", d->bindir, name);
+		snprintf(path, DRV_PATH_MAX, "%s/%s", d->bindir, name);
 	else
-		snprintf(path, sizeof path, "%s", name);
+		snprintf(path, DRV_PATH_MAX, "%s", name);
 	argv[n++] = path;
 	if (d->conf.path) {
 		argv[n++] = "-c";
@@ -249,9 +246,21 @@ int drv_stage(struct drv *d, const char *name, const char *const *args, const ch
 		argv[n++] = "-q";
 	for (int v = 0; v < d->verbose && v < 3; v++)
 		argv[n++] = "-v";
-	for (; *args && n < 31; args++)
+	for (; *args && n < DRV_ARGV_MAX - 1; args++)
 		argv[n++] = *args;
 	argv[n] = NULL;
+	return n;
+}
+
+int drv_stage(struct drv *d, const char *name, const char *const *args, const char *in,
+	      const char *out, struct s3gc_err *e)
+{
+	const char *argv[DRV_ARGV_MAX];
+	char path[DRV_PATH_MAX];
+	int inf = -1, outf = -1, status = -1;
+	pid_t pid;
+
+	drv_argv(d, name, args, argv, path);
 	if (in && (inf = open(in, O_RDONLY | O_CLOEXEC)) < 0)
 		return err_sys(e, S3GC_E_IO, errno, "cannot open '%s'", in);
 	if (out && (outf = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {

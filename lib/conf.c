@@ -19,6 +19,7 @@ int conf_init(struct conf *c, struct s3gc_err *e)
 	memset(c, 0, sizeof(*c));
 	c->mode = CONF_DRY_RUN;
 	c->retention_days = 7;
+	c->max_delete_pct = 10;
 	c->cdc_backend = CONF_CDC_NONE;
 	c->region = strdup("us-east-1");
 	c->vault_path = strdup("./s3gc_vault");

@@ -31,6 +31,10 @@ struct conf {
 	char *endpoint;      /* NULL: AWS, virtual-hosted */
 	enum conf_mode mode; /* dry_run */
 	int retention_days;  /* 7 */
+	/* max_delete: a count when max_delete_pct < 0, else a percent of the
+	 * objects listed (10) */
+	unsigned long long max_delete_n;
+	double max_delete_pct;
 	char **exclude;      /* exclude_prefix values */
 	size_t nexclude;
 	char *vault_path;    /* "./s3gc_vault" */
@@ -59,7 +63,7 @@ int conf_load_file(struct conf *c, const char *path, struct s3gc_err *e);
 /*
  * The environment: S3GC_BUCKET, S3GC_REGION (then AWS_REGION,
  * AWS_DEFAULT_REGION), S3GC_ENDPOINT (then AWS_ENDPOINT_URL_S3,
- * AWS_ENDPOINT_URL), S3GC_MODE, S3GC_RETENTION_DAYS, S3GC_EXCLUDE_PREFIX,
+ * AWS_ENDPOINT_URL), S3GC_MODE, S3GC_RETENTION_DAYS, S3GC_MAX_DELETE, S3GC_EXCLUDE_PREFIX,
  * S3GC_VAULT_PATH, S3GC_CDC_BACKEND, S3GC_CDC_CONNECTION_URL, S3GC_SCHEDULE.
  */
 int conf_load_env(struct conf *c, struct s3gc_err *e);

@@ -10,6 +10,7 @@
 #include "conf_keys.h"
 
 #define RETENTION_MAX 36500
+#define MAX_DELETE_MAX 1000000000000000ULL /* a count: 10^15 */
 
 /* ---- small helpers ---- */
 
@@ -252,6 +253,42 @@ static int set_retention(struct conf *c, const char *v, const char *origin,
 	return 0;
 }
 
+/*
+ * "N" (a count of objects) or "P%" (a percent of those listed, 0 to 100,
+ * with decimals): how many candidates s3gc-diff passes before its brake.
+ */
+static int set_max_delete(struct conf *c, const char *v, const char *origin,
+			  struct s3gc_err *e)
+{
+	static const char form[] = "expected a count of objects (1000) or a percentage "
+				   "of those listed from 0% to 100% (10%, 2.5%)";
+	unsigned long long n = 0;
+	double pct, scale = 1;
+	size_t i, nd;
+
+	for (i = 0; conf_is_digit(v[i]) && n <= MAX_DELETE_MAX; i++)
+		n = n * 10 + (unsigned long long)(v[i] - '0');
+	if (i == 0 || n > MAX_DELETE_MAX)
+		return bad_value(e, origin, "max_delete", v, form);
+	if (!v[i]) {
+		c->max_delete_n = n;
+		c->max_delete_pct = -1;
+		return 0;
+	}
+	pct = (double)n;
+	if (v[i] == '.') {
+		for (i++, nd = 0; conf_is_digit(v[i]) && nd < 6; i++, nd++)
+			pct += (v[i] - '0') * (scale /= 10);
+		if (nd == 0)
+			return bad_value(e, origin, "max_delete", v, form);
+	}
+	if (v[i] != '%' || v[i + 1] || pct > 100)
+		return bad_value(e, origin, "max_delete", v, form);
+	c->max_delete_n = 0;
+	c->max_delete_pct = pct;
+	return 0;
+}
+
 /* Exclusions only ever accumulate: a later layer cannot lift one. */
 static int set_exclude(struct conf *c, const char *v, const char *origin,
 		       struct s3gc_err *e)
@@ -395,6 +432,7 @@ static const struct key_def {
 	{ "mode", set_mode, 0, { "S3GC_MODE", NULL, NULL } },
 	{ "retention_days", set_retention, 0,
 	  { "S3GC_RETENTION_DAYS", NULL, NULL } },
+	{ "max_delete", set_max_delete, 0, { "S3GC_MAX_DELETE", NULL, NULL } },
 	{ "exclude_prefix", set_exclude, 1,
 	  { "S3GC_EXCLUDE_PREFIX", NULL, NULL } },
 	{ "vault_path", set_vault, 0, { "S3GC_VAULT_PATH", NULL, NULL } },

@@ -10,7 +10,7 @@
 
 #include "conf.h"
 
-#define CONF_NKEYS 10 /* bucket ... schedule */
+#define CONF_NKEYS 11 /* bucket ... schedule */
 #define SHOW_MAX 80   /* how much of a bad value a message repeats */
 
 /*

@@ -65,7 +65,7 @@ static void usage(int status)
 	       "      --retention-days N   keep objects younger than N days (the config's)\n"
 	       "      --exclude-prefix P   never a candidate under P (and the config's)\n"
 	       "      --max-delete N|P%%    refuse more candidates than N, or P%% of those\n"
-	       "                           listed (default 10%%)\n"
+	       "                           listed (the config's max_delete, 10%%)\n"
 	       "      --max-ref-drop P%%    refuse when the store holds P%% fewer keys than at\n"
 	       "                           the last run (default 10%%)\n"
 	       "      --sort               sort the input first (else it must be in key order)\n"
@@ -114,7 +114,8 @@ struct flags {
 	char **exclude;
 	size_t nexclude;
 	unsigned long long max_n;   /* --max-delete N */
-	double max_pct;             /* --max-delete P% (or the default) */
+	double max_pct;             /* --max-delete P% */
+	int max_set;                /* --max-delete given: else the configuration's */
 	double max_drop;            /* --max-ref-drop, percent */
 	int sort, no_verify, force;
 };
@@ -165,7 +166,10 @@ static void parse_args(int argc, char **argv, struct flags *f)
 			f->exclude = x;
 			f->exclude[f->nexclude++] = optarg;
 			break;
-		case OPT_MAX_DELETE: limit_arg("--max-delete", optarg, &f->max_n, &f->max_pct); break;
+		case OPT_MAX_DELETE:
+			limit_arg("--max-delete", optarg, &f->max_n, &f->max_pct);
+			f->max_set = 1;
+			break;
 		case OPT_MAX_REF_DROP:
 			limit_arg("--max-ref-drop", optarg, &unused, &f->max_drop);
 			if (f->max_drop < 0)
@@ -783,8 +787,8 @@ static void count_brakes(struct run *w)
 	unsigned long long n = w->st.candidates - (w->f.force ? 0 : w->near);
 
 	if (n > limit)
-		brake(w, "%llu candidates of %llu objects listed is more than --max-delete "
-		      "allows (%llu)", n, w->st.scanned, limit);
+		brake(w, "%llu candidates of %llu objects listed is more than %s allows (%llu)",
+		      n, w->st.scanned, w->f.max_set ? "--max-delete" : "max_delete", limit);
 	if (w->refs_before && w->refs_now < w->refs_before &&
 	    (w->refs_before - w->refs_now) * 100.0 / (double)w->refs_before > w->f.max_drop)
 		brake(w, "the reference store holds %llu keys, %llu at the last run: %.1f%% fewer, "
@@ -961,7 +965,6 @@ int main(int argc, char **argv)
 	buf_init(&w.line, 0);
 	fe_init(argv[0]);
 	w.f.retention = -1;
-	w.f.max_pct = 10;
 	w.f.max_drop = 10;
 	parse_args(argc, argv, &w.f);
 	setvbuf(stdin, inbuf, _IOFBF, IO_BUF);
@@ -969,6 +972,10 @@ int main(int argc, char **argv)
 	fe_conf_load(&w.conf, w.f.config);
 	if (conf_check(&w.conf, 1, &e) < 0)
 		die(&w, &e);
+	if (!w.f.max_set) {
+		w.f.max_n = w.conf.max_delete_n;
+		w.f.max_pct = w.conf.max_delete_pct;
+	}
 	if (!w.f.no_verify && (w.conf.cdc_backend != CONF_CDC_POSTGRES || !w.conf.ntables))
 		die_with(&w, S3GC_E_CONFIG, "verifying candidates needs cdc_backend = postgres, "
 			 "cdc_connection_url and [tables] in the configuration (or --no-verify)");

@@ -114,6 +114,22 @@ s3gc-diff --server-time $now < list > out 2> err
 is $? 85 "the default limit, 10% of what is listed: exit 85"
 D --max-delete 30% < list > out 2> err
 is $? 0 "--max-delete 30%: passes"
+# max_delete in the configuration (or S3GC_MAX_DELETE), and the flag over it.
+S3GC_MAX_DELETE=30% s3gc-diff --server-time $now < list > out 2> err
+is $? 0 "max_delete = 30% in the environment: passes"
+is "$(wc -l < out | tr -d ' ')" 3 "and writes the candidates"
+sed 's/^retention_days = 7$/retention_days = 7\nmax_delete = 2/' "$T/s3gc.conf" > md.conf
+s3gc-diff -c md.conf --server-time $now < list > out 2> err
+is $? 85 "max_delete = 2 in the file: exit 85"
+grep -q '3 candidates of 10 objects listed is more than max_delete allows (2)' err
+ok $? "the message names the key: $(cat err)"
+s3gc-diff -c md.conf --server-time $now --max-delete 3 < list > out 2> err
+is $? 0 "--max-delete 3 over the file's 2: passes"
+sed 's/^max_delete = 2$/max_delete = 10 %/' md.conf > bad.conf
+s3gc-diff -c bad.conf --server-time $now < list > out 2> err
+is $? 78 "a bad max_delete: 78"
+grep -q "bad.conf:5: bad value '10 %' for 'max_delete'" err
+ok $? "naming the file and line: $(cat err)"
 s3gc-diff --server-time $now --force < list > out 2> err
 is $? 0 "--force lifts the limit"
 is "$(wc -l < out | tr -d ' ')" 3 "and the candidates are written"

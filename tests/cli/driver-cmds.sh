@@ -22,7 +22,7 @@ is $? 64 "a bad --format: 64"
 # init: every key, commented out; a file it never overwrites.
 s3gc init > init.conf
 ok $? "init to standard output"
-for k in bucket region endpoint mode retention_days exclude_prefix vault_path cdc_backend \
+for k in bucket region endpoint mode retention_days max_delete exclude_prefix vault_path cdc_backend \
 	cdc_connection_url schedule; do
 	grep -q "^#$k = " init.conf
 	ok $? "init: $k is there"

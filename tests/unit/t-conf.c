@@ -21,7 +21,7 @@ static const char *srcdir;
 static const char *const env_vars[] = {
 	"S3GC_CONFIG", "S3GC_BUCKET", "S3GC_REGION", "AWS_REGION",
 	"AWS_DEFAULT_REGION", "S3GC_ENDPOINT", "AWS_ENDPOINT_URL_S3",
-	"AWS_ENDPOINT_URL", "S3GC_MODE", "S3GC_RETENTION_DAYS",
+	"AWS_ENDPOINT_URL", "S3GC_MODE", "S3GC_RETENTION_DAYS", "S3GC_MAX_DELETE",
 	"S3GC_EXCLUDE_PREFIX", "S3GC_VAULT_PATH", "S3GC_CDC_BACKEND",
 	"S3GC_CDC_CONNECTION_URL", "S3GC_SCHEDULE",
 };
@@ -115,6 +115,7 @@ static void test_defaults(void)
 	tap_is_str(c.vault_path, "./s3gc_vault", "default vault_path");
 	tap_ok(c.mode == CONF_DRY_RUN, "default mode dry_run");
 	tap_is_int(c.retention_days, 7, "default retention_days");
+	tap_ok(c.max_delete_pct == 10 && c.max_delete_n == 0, "default max_delete 10%%");
 	tap_ok(!c.bucket && !c.endpoint && !c.cdc_url && !c.path &&
 		       c.cdc_backend == CONF_CDC_NONE && !c.has_schedule &&
 		       c.nexclude == 0 && c.ntables == 0,
@@ -199,6 +200,13 @@ static const struct {
 	{ "mode", "execute" },
 	{ "retention_days", "0" },
 	{ "retention_days", "36500" },
+	{ "max_delete", "0" },
+	{ "max_delete", "5000" },
+	{ "max_delete", "1000000000000000" },
+	{ "max_delete", "0%" },
+	{ "max_delete", "2.5%" },
+	{ "max_delete", "100%" },
+	{ "max_delete", "100.0%" },
 	{ "exclude_prefix", "tmp/" },
 	{ "exclude_prefix", "\"  spaced  \"" },
 	{ "vault_path", "/var/lib/s3gc/vault" },
@@ -245,6 +253,17 @@ static const struct {
 	{ "retention_days", "7d", "0 to 36500" },
 	{ "retention_days", "99999999999999999999", "0 to 36500" },
 	{ "retention_days", "", "0 to 36500" },
+	{ "max_delete", "", "a count of objects" },
+	{ "max_delete", "-1", "a count of objects" },
+	{ "max_delete", "10 %", "a count of objects" },
+	{ "max_delete", "100.5%", "from 0% to 100%" },
+	{ "max_delete", "101%", "from 0% to 100%" },
+	{ "max_delete", ".5%", "a count of objects" },
+	{ "max_delete", "5.%", "a count of objects" },
+	{ "max_delete", "5.5", "a count of objects" },
+	{ "max_delete", "1000000000000001", "a count of objects" },
+	{ "max_delete", "99999999999999999999999", "a count of objects" },
+	{ "max_delete", "10%%", "a count of objects" },
 	{ "exclude_prefix", "", "empty value" },
 	{ "vault_path", "", "empty value" },
 	{ "cdc_backend", "oracle", "'postgres' or 'mysql'" },
@@ -283,6 +302,25 @@ static void test_keys(void)
 			 bad_values[i].value);
 		bad_text(text, 3, quoted, key, bad_values[i].expect);
 	}
+}
+
+/* max_delete's two forms, as s3gc-diff reads them. */
+static void test_max_delete(void)
+{
+	struct conf c;
+	struct s3gc_err e;
+
+	conf_init(&c, &e);
+	tap_ok(conf_set(&c, "max_delete", "2.5%", "--x", &e) == 0 && c.max_delete_pct > 2.499 &&
+	       c.max_delete_pct < 2.501, "max_delete 2.5%%: a percent");
+	tap_ok(conf_set(&c, "max_delete", "1234", "--x", &e) == 0 && c.max_delete_pct < 0 &&
+	       c.max_delete_n == 1234, "max_delete 1234: a count");
+	tap_ok(conf_set(&c, "max_delete", "0%", "--x", &e) == 0 && c.max_delete_pct == 0 &&
+	       c.max_delete_n == 0, "max_delete 0%%: a percent again, the count cleared");
+	tap_ok(conf_set(&c, "max_delete", "50", "--x", &e) == 0 &&
+	       conf_set(&c, "max_delete", "7%x", "--x", &e) < 0 && c.max_delete_n == 50 &&
+	       c.max_delete_pct < 0, "a bad value leaves the last good one");
+	conf_release(&c);
 }
 
 static void test_syntax(void)
@@ -691,6 +729,7 @@ int main(void)
 	test_defaults();
 	test_full_fixture();
 	test_keys();
+	test_max_delete();
 	test_syntax();
 	test_tables();
 	test_precedence();

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "cdc_pg.h"
 #include "drv.h"
 #include "fe.h"
 #include "jsonw.h"
@@ -36,6 +37,9 @@ struct facts {
 	unsigned long long keys;
 	time_t caught_up;
 	char snapshot_at[RFC3339_LEN + 1];
+	char slot_name[64];                     /* the replication slot the store follows */
+	const char *slot_status;                /* NULL: not asked (no PostgreSQL, no store) */
+	struct cdc_pg_slot slot;
 	long running;                           /* a cycle's process, 0 if none */
 	char warn[8][256];
 	int nwarn;
@@ -186,6 +190,9 @@ static void refs_facts(struct facts *f)
 		}
 		if (refs_meta_get(r, REFS_META_CAUGHT_UP, &v, &found, &e) == 0 && found)
 			time_parse_rfc3339(v.data, v.len, &f->caught_up);
+		if (refs_meta_get(r, REFS_META_SLOT, &v, &found, &e) == 0 && found && v.len &&
+		    v.len < sizeof f->slot_name)
+			snprintf(f->slot_name, sizeof f->slot_name, "%s", buf_str(&v));
 		refs_abort(r);
 	}
 	if (r)
@@ -195,7 +202,37 @@ static void refs_facts(struct facts *f)
 	buf_release(&v);
 }
 
-static void gather(struct drv *d, struct facts *f)
+/*
+ * What the database says of the slot the store follows: how far behind
+ * the server's WAL it is, in bytes (PGCONNECT_TIMEOUT, 10 s by default,
+ * bounds the wait for a server that does not answer).
+ */
+static void slot_facts(struct facts *f)
+{
+	struct cdc_pg_opts o = { f->d->conf.cdc_url, f->slot_name, CDC_PG_PUBLICATION, 0 };
+	struct s3gc_err e;
+
+	if (f->d->conf.cdc_backend != CONF_CDC_POSTGRES || !f->snapshot)
+		return;
+	setenv("PGCONNECT_TIMEOUT", "10", 0);
+	if (cdc_pg_slot_info(&o, &f->slot, &e) < 0) {
+		f->slot_status = "unknown";
+		warn(f, "cannot ask the database about replication slot '%s': %s", f->slot_name,
+		     e.msg);
+		return;
+	}
+	f->slot_status = !f->slot.exists ? "missing" : !strcmp(f->slot.wal_status, "lost") ?
+			 "lost" : f->slot.active ? "active" : "ok";
+	if (!f->slot.exists || !strcmp(f->slot.wal_status, "lost"))
+		warn(f, "replication slot '%s' is %s: the store cannot follow the database; run "
+		     "'s3gc-refs snapshot'", f->slot_name, f->slot_status);
+	else if (!strcmp(f->slot.wal_status, "unreserved"))
+		warn(f, "replication slot '%s' is about to be lost (wal_status = unreserved): run "
+		     "'s3gc-refs sync' now", f->slot_name);
+}
+
+/* The facts; ask_db: the replication slot's too (status, not metrics). */
+static void gather(struct drv *d, struct facts *f, int ask_db)
 {
 	char *lock = drv_path(d, "run.lock");
 	struct s3gc_err e;
@@ -204,8 +241,11 @@ static void gather(struct drv *d, struct facts *f)
 
 	memset(f, 0, sizeof(*f));
 	f->d = d;
+	snprintf(f->slot_name, sizeof f->slot_name, "%s", CDC_PG_SLOT);
 	vault_facts(f);
 	refs_facts(f);
+	if (ask_db)
+		slot_facts(f);
 	if (lockfile_take(lock, &fd, &holder, &e) == 1)
 		f->running = holder ? holder : -1;
 	else
@@ -266,7 +306,7 @@ int drv_status(struct drv *d)
 	struct s3gc_err e;
 	char t[RFC3339_LEN + 1];
 
-	gather(d, &f);
+	gather(d, &f, 1);
 	if (d->json) {
 		buf_addf(&b, &e, "{\"vault\":{\"path\":");
 		jsonw_str(&b, d->conf.vault_path, strlen(d->conf.vault_path), &e);
@@ -281,9 +321,21 @@ int drv_status(struct drv *d)
 			 f.snapshot ? "\"" : "", f.caught_up ? "\"" : "", f.caught_up ? t : "null",
 			 f.caught_up ? "\"" : "");
 		if (f.caught_up)
-			buf_addf(&b, &e, "%lld},", (long long)(time(NULL) - f.caught_up));
+			buf_addf(&b, &e, "%lld", (long long)(time(NULL) - f.caught_up));
 		else
-			buf_addf(&b, &e, "null},");
+			buf_addf(&b, &e, "null");
+		if (f.slot_status) {
+			buf_addf(&b, &e, ",\"slot\":{\"name\":");
+			jsonw_str(&b, f.slot_name, strlen(f.slot_name), &e);
+			buf_addf(&b, &e, ",\"status\":\"%s\",\"lag_bytes\":", f.slot_status);
+			if (f.slot.exists)
+				buf_addf(&b, &e, "%llu}", (unsigned long long)f.slot.lag);
+			else
+				buf_addf(&b, &e, "null}");
+		} else {
+			buf_addf(&b, &e, ",\"slot\":null");
+		}
+		buf_addf(&b, &e, "},");
 		if (f.running)
 			buf_addf(&b, &e, "\"running\":%ld,", f.running);
 		else
@@ -319,6 +371,11 @@ int drv_status(struct drv *d)
 		}
 		printf("\n");
 	}
+	if (f.slot_status && f.slot.exists)
+		printf("replication slot: %s, %s, %llu bytes of WAL behind the server\n",
+		       f.slot_name, f.slot_status, (unsigned long long)f.slot.lag);
+	else if (f.slot_status)
+		printf("replication slot: %s, %s\n", f.slot_name, f.slot_status);
 	if (f.running)
 		printf("running:          a cycle (process %ld)\n", f.running);
 	if (f.nlast)
@@ -357,7 +414,7 @@ int drv_metrics(struct drv *d)
 	const struct vault_op *last;
 	double last_s = 0, dur = 0;
 
-	gather(d, &f);
+	gather(d, &f, 0);
 	last = f.nrun ? &f.run[f.nrun - 1] : NULL;
 	if (last && last->finished_ms) {
 		last_s = (double)last->finished_ms / 1000.0;

@@ -38,6 +38,12 @@ check s3gc status > out 2> err
 ok $? "$how: status"
 check s3gc status --json > out 2> err
 ok $? "$how: status --json"
+grep -q '"slot":{"name":"s3gc","status":"ok","lag_bytes":[0-9]*}' out
+ok $? "$how: with the slot's lag"
+PGPORT=1 check s3gc status > out 2> err
+ok $? "$how: status, the database down"
+grep -q "^warning: *cannot ask the database about replication slot 's3gc'" out
+ok $? "$how: which it says"
 check s3gc metrics > out 2> err
 ok $? "$how: metrics"
 check s3gc metrics --format json > out 2> err

@@ -99,6 +99,26 @@ is "$(json st.json '(d["vault"]["runs"], d["refs"]["exists"], d["operations"][0]
 s3gc status > st.txt
 grep -q "^reference store:  $((N / 3 + 1)) keys; snapshot" st.txt
 ok $? "status as text: $(head -2 st.txt | tr '\n' '|')"
+# CDC lag in bytes, from the server: the slot falls behind as rows are
+# written that nothing has read yet.
+lag1=$(json st.json 'd["refs"]["slot"]["lag_bytes"]')
+is "$(json st.json '(d["refs"]["slot"]["name"], d["refs"]["slot"]["status"], type(d["refs"]["slot"]["lag_bytes"]).__name__)')" \
+	"('s3gc', 'ok', 'int')" "status: the replication slot, idle, and its lag in bytes"
+psql -qAtX -v ON_ERROR_STOP=1 -c "insert into users select 100000 + i, 'x/' || i from generate_series(1, 1000) i" > /dev/null
+s3gc status --json > st2.json
+lag2=$(json st2.json 'd["refs"]["slot"]["lag_bytes"]')
+[ "$lag2" -gt "$lag1" ]
+ok $? "the lag grows with rows not yet read: $lag1, then $lag2 bytes"
+s3gc status > st4.txt
+grep -q "^replication slot: s3gc, ok, [1-9][0-9]* bytes of WAL behind the server$" st4.txt
+ok $? "and as text: $(grep '^replication' st4.txt)"
+S3GC_CDC_CONNECTION_URL=postgresql://s3gc@127.0.0.1:1/s3gc s3gc status --json > st3.json 2> err
+ok $? "status with the database down still answers"
+is "$(json st3.json '(d["refs"]["slot"]["status"], d["refs"]["slot"]["lag_bytes"], d["vault"]["runs"])')" \
+	"('unknown', None, 4)" "the slot unknown, the vault as before"
+json st3.json '[w for w in d["warnings"] if "cannot ask the database" in w and "127.0.0.1" in w][0]' > w3 2>&1
+ok $? "a warning names the server: $(cat w3)"
+psql -qAtX -v ON_ERROR_STOP=1 -c "delete from users where id > 100000" > /dev/null
 
 # Restore the operation: the objects come back, bytes and ETags alike.
 s3gc restore "$op" > restored 2> err

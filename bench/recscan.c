@@ -18,6 +18,10 @@
 
 #include "rec.h"
 
+/* What the loop reads from each record goes here, so that it is not
+ * optimised away. */
+static volatile unsigned long long sink;
+
 static double now(void)
 {
 	struct timespec t;
@@ -28,7 +32,7 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-	unsigned long long nrec = 0, sum = 0;
+	unsigned long long nrec = 0;
 	double t0, t1, t2;
 	const char *m;
 	struct stat sb;
@@ -57,12 +61,12 @@ int main(int argc, char **argv)
 				nrec + 1);
 			return 1;
 		}
-		sum += (unsigned long long)o.mtime + o.size; /* used, so not optimised away */
+		sink += (unsigned long long)o.mtime + o.size;
 		off += n + 1;
 		nrec++;
 	}
 	t2 = now();
-	printf("%.3f %.3f %llu\n", t1 - t0, t2 - t1, sum ? nrec : 0);
+	printf("%.3f %.3f %llu\n", t1 - t0, t2 - t1, nrec);
 	munmap((void *)m, (size_t)sb.st_size);
 	close(fd);
 	return 0;

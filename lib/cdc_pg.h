@@ -90,6 +90,15 @@ struct cdc_pg_slot {
 int cdc_pg_slot_info(const struct cdc_pg_opts *o, struct cdc_pg_slot *s,
 		     struct s3gc_err *e);
 
+/* The slot's state in a word: missing, lost, active (a reader holds it) or ok. */
+const char *cdc_pg_slot_state(const struct cdc_pg_slot *s);
+
+/*
+ * What is wrong with slot (named slot), and what to do, in msg[0..n): 1
+ * when it is missing, lost or about to be lost, else 0 (msg untouched).
+ */
+int cdc_pg_slot_trouble(const struct cdc_pg_slot *s, const char *slot, char *msg, size_t n);
+
 /* Drop the slot (S3GC_E_CDC when it does not exist or is in use). */
 int cdc_pg_drop_slot(const struct cdc_pg_opts *o, struct s3gc_err *e);
 

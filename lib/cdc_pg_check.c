@@ -549,6 +549,27 @@ int cdc_pg_slot_info(const struct cdc_pg_opts *o, struct cdc_pg_slot *s,
 	return rc;
 }
 
+const char *cdc_pg_slot_state(const struct cdc_pg_slot *s)
+{
+	return !s->exists ? "missing" : !strcmp(s->wal_status, "lost") ? "lost" :
+	       s->active ? "active" : "ok";
+}
+
+int cdc_pg_slot_trouble(const struct cdc_pg_slot *s, const char *slot, char *msg, size_t n)
+{
+	if (!s->exists)
+		snprintf(msg, n, "replication slot '%s' does not exist: run 's3gc-refs snapshot'",
+			 slot);
+	else if (!strcmp(s->wal_status, "lost"))
+		snprintf(msg, n, "replication slot '%s' is lost: run 's3gc-refs snapshot'", slot);
+	else if (!strcmp(s->wal_status, "unreserved"))
+		snprintf(msg, n, "replication slot '%s' is about to be lost (wal_status = "
+			 "unreserved): run 's3gc-refs sync' now", slot);
+	else
+		return 0;
+	return 1;
+}
+
 int cdc_pg_drop_slot(const struct cdc_pg_opts *o, struct s3gc_err *e)
 {
 	struct pgconn q = PGCONN_INIT, r = PGCONN_INIT;

@@ -77,6 +77,13 @@ int conf_load_env(struct conf *c, struct s3gc_err *e);
 int conf_set(struct conf *c, const char *key, const char *value,
 	     const char *origin, struct s3gc_err *e);
 
+/*
+ * A limit, as max_delete takes it: "N", a count up to 10^15 (*pct = -1),
+ * or "P%", a percentage from 0 to 100 with up to six decimals (*n = 0).
+ * -1, with *n and *pct untouched, for anything else.
+ */
+int conf_limit_parse(const char *v, unsigned long long *n, double *pct);
+
 /* Check what a tool needs: the bucket (when need_bucket). */
 int conf_check(const struct conf *c, int need_bucket, struct s3gc_err *e);
 

@@ -10,7 +10,7 @@
 #include "conf_keys.h"
 
 #define RETENTION_MAX 36500
-#define MAX_DELETE_MAX 1000000000000000ULL /* a count: 10^15 */
+#define MAX_DELETE_MAX 1000000000000000ULL /* a limit's count: 10^15 */
 
 /* ---- small helpers ---- */
 
@@ -253,39 +253,43 @@ static int set_retention(struct conf *c, const char *v, const char *origin,
 	return 0;
 }
 
-/*
- * "N" (a count of objects) or "P%" (a percent of those listed, 0 to 100,
- * with decimals): how many candidates s3gc-diff passes before its brake.
- */
+int conf_limit_parse(const char *v, unsigned long long *n, double *pct)
+{
+	unsigned long long whole = 0;
+	double p, scale = 1;
+	size_t i, nd;
+
+	for (i = 0; conf_is_digit(v[i]) && whole <= MAX_DELETE_MAX; i++)
+		whole = whole * 10 + (unsigned long long)(v[i] - '0');
+	if (i == 0 || whole > MAX_DELETE_MAX)
+		return -1;
+	if (!v[i]) {
+		*n = whole;
+		*pct = -1;
+		return 0;
+	}
+	p = (double)whole;
+	if (v[i] == '.') {
+		for (i++, nd = 0; conf_is_digit(v[i]) && nd < 6; i++, nd++)
+			p += (v[i] - '0') * (scale /= 10);
+		if (nd == 0)
+			return -1;
+	}
+	if (v[i] != '%' || v[i + 1] || p > 100)
+		return -1;
+	*n = 0;
+	*pct = p;
+	return 0;
+}
+
+/* How many candidates s3gc-diff passes before its brake. */
 static int set_max_delete(struct conf *c, const char *v, const char *origin,
 			  struct s3gc_err *e)
 {
-	static const char form[] = "expected a count of objects (1000) or a percentage "
-				   "of those listed from 0% to 100% (10%, 2.5%)";
-	unsigned long long n = 0;
-	double pct, scale = 1;
-	size_t i, nd;
-
-	for (i = 0; conf_is_digit(v[i]) && n <= MAX_DELETE_MAX; i++)
-		n = n * 10 + (unsigned long long)(v[i] - '0');
-	if (i == 0 || n > MAX_DELETE_MAX)
-		return bad_value(e, origin, "max_delete", v, form);
-	if (!v[i]) {
-		c->max_delete_n = n;
-		c->max_delete_pct = -1;
-		return 0;
-	}
-	pct = (double)n;
-	if (v[i] == '.') {
-		for (i++, nd = 0; conf_is_digit(v[i]) && nd < 6; i++, nd++)
-			pct += (v[i] - '0') * (scale /= 10);
-		if (nd == 0)
-			return bad_value(e, origin, "max_delete", v, form);
-	}
-	if (v[i] != '%' || v[i + 1] || pct > 100)
-		return bad_value(e, origin, "max_delete", v, form);
-	c->max_delete_n = 0;
-	c->max_delete_pct = pct;
+	if (conf_limit_parse(v, &c->max_delete_n, &c->max_delete_pct) < 0)
+		return bad_value(e, origin, "max_delete", v,
+				 "expected a count of objects (1000) or a percentage "
+				 "of those listed from 0% to 100% (10%, 2.5%)");
 	return 0;
 }
 

@@ -211,6 +211,7 @@ static void slot_facts(struct facts *f)
 {
 	struct cdc_pg_opts o = { f->d->conf.cdc_url, f->slot_name, CDC_PG_PUBLICATION, 0 };
 	struct s3gc_err e;
+	char msg[256];
 
 	if (f->d->conf.cdc_backend != CONF_CDC_POSTGRES || !f->snapshot)
 		return;
@@ -221,14 +222,9 @@ static void slot_facts(struct facts *f)
 		     e.msg);
 		return;
 	}
-	f->slot_status = !f->slot.exists ? "missing" : !strcmp(f->slot.wal_status, "lost") ?
-			 "lost" : f->slot.active ? "active" : "ok";
-	if (!f->slot.exists || !strcmp(f->slot.wal_status, "lost"))
-		warn(f, "replication slot '%s' is %s: the store cannot follow the database; run "
-		     "'s3gc-refs snapshot'", f->slot_name, f->slot_status);
-	else if (!strcmp(f->slot.wal_status, "unreserved"))
-		warn(f, "replication slot '%s' is about to be lost (wal_status = unreserved): run "
-		     "'s3gc-refs sync' now", f->slot_name);
+	f->slot_status = cdc_pg_slot_state(&f->slot);
+	if (cdc_pg_slot_trouble(&f->slot, f->slot_name, msg, sizeof msg))
+		warn(f, "%s", msg);
 }
 
 /* The facts; ask_db: the replication slot's too (status, not metrics). */

@@ -120,27 +120,11 @@ struct flags {
 	int sort, no_verify, force;
 };
 
-/* "N" or "P%" (P up to 100, decimals allowed). */
+/* "N" or "P%" (P up to 100, decimals allowed), as s3gc.conf(5)'s max_delete. */
 static void limit_arg(const char *opt, const char *s, unsigned long long *n, double *pct)
 {
-	char *end;
-
-	errno = 0;
-	if (*s && s[strlen(s) - 1] == '%') {
-		double p = strtod(s, &end);
-
-		if (end != s + strlen(s) - 1 || end == s || errno || p < 0 || p > 100)
-			fe_usage_error("%s: a count or a percentage (0%% to 100%%), not '%s'", opt, s);
-		*pct = p;
-		*n = 0;
-		return;
-	}
-	if (*s < '0' || *s > '9')
-		fe_usage_error("%s: a count or a percentage, not '%s'", opt, s);
-	*n = strtoull(s, &end, 10);
-	if (*end || errno)
-		fe_usage_error("%s: a count or a percentage, not '%s'", opt, s);
-	*pct = -1;
+	if (conf_limit_parse(s, n, pct) < 0)
+		fe_usage_error("%s: a count or a percentage (0%% to 100%%), not '%s'", opt, s);
 }
 
 static void parse_args(int argc, char **argv, struct flags *f)

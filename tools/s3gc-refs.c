@@ -467,7 +467,7 @@ static void stat_slot(const struct flags *f, const struct conf *c,
 {
 	struct cdc_pg_slot s;
 	struct s3gc_err e;
-	const char *status;
+	char msg[512];
 
 	if (c->cdc_backend != CONF_CDC_POSTGRES) {
 		printf("slot_status\t-\nslot_lag_bytes\t-\n");
@@ -478,21 +478,13 @@ static void stat_slot(const struct flags *f, const struct conf *c,
 		warn_line("cannot ask the server about slot '%s': %s", f->pg.slot, e.msg);
 		return;
 	}
-	status = !s.exists ? "missing" : !strcmp(s.wal_status, "lost") ? "lost"
-		 : s.active ? "active" : "ok";
-	printf("slot_status\t%s\n", status);
+	printf("slot_status\t%s\n", cdc_pg_slot_state(&s));
 	if (s.exists)
 		printf("slot_lag_bytes\t%llu\n", (unsigned long long)s.lag);
 	else
 		printf("slot_lag_bytes\t-\n");
-	if (!s.exists)
-		warn_line("replication slot '%s' does not exist: run 's3gc-refs snapshot'",
-			  f->pg.slot);
-	else if (!strcmp(s.wal_status, "lost"))
-		warn_line("replication slot '%s' is lost: run 's3gc-refs snapshot'", f->pg.slot);
-	else if (!strcmp(s.wal_status, "unreserved"))
-		warn_line("replication slot '%s' is about to be lost (wal_status = unreserved): "
-			  "run 's3gc-refs sync' now", f->pg.slot);
+	if (cdc_pg_slot_trouble(&s, f->pg.slot, msg, sizeof msg))
+		warn_line("%s", msg);
 	if (s.exists && s.lag > f->max_lag)
 		warn_line("slot '%s' is %llu bytes behind, more than %llu: the server keeps "
 			  "that much WAL for it; run 's3gc-refs sync' more often", f->pg.slot,

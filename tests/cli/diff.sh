@@ -125,6 +125,13 @@ grep -q '3 candidates of 10 objects listed is more than max_delete allows (2)' e
 ok $? "the message names the key: $(cat err)"
 s3gc-diff -c md.conf --server-time $now --max-delete 3 < list > out 2> err
 is $? 0 "--max-delete 3 over the file's 2: passes"
+# The flag takes what the key takes, and nothing else: a usage error.
+for v in 1e1% 101% -1 '5.%' x; do
+	s3gc-diff -c md.conf --server-time $now --max-delete "$v" < list > out 2> err
+	is $? 64 "--max-delete $v: 64"
+	grep -q "max-delete: a count or a percentage (0% to 100%), not '$v'" err
+	ok $? "naming the value: $(cat err)"
+done
 sed 's/^max_delete = 2$/max_delete = 10 %/' md.conf > bad.conf
 s3gc-diff -c bad.conf --server-time $now < list > out 2> err
 is $? 78 "a bad max_delete: 78"
